@@ -1,0 +1,145 @@
+"""One typed settings object, loaded from TOML with environment overrides.
+
+Unknown keys and wrong types are errors that name the key and its line, because a silently ignored
+typo (``relevence_floor``) is worse than a refusal to start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from index.errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def default_index_dir() -> Path:
+    """Where the index lives when neither ``--index`` nor ``QUOTEBOT_INDEX`` says otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "quotebot" / "index"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    name: str = DEFAULT_MODEL
+    device: str = "cpu"
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_chars: int = 700
+    overlap_sentences: int = 1
+    title_context: bool = True
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    results: int = 5
+    candidates: int = 40
+    keyword_weight: float = 0.5
+    relevance_floor: float = 0.3
+    vector_index: str = "auto"
+    exact_below: int = 200_000
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_file_mb: float = 50.0
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token_file: str = ""
+    allowed_channels: list[int] = field(default_factory=list)
+    admin_role: str = ""
+    cooldown_seconds: float = 10.0
+    max_upload_kb: int = 2048
+    sync_guild: int = 0
+    page_timeout_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: str = ""
+    model: ModelSettings = field(default_factory=ModelSettings)
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+
+    @property
+    def index_path(self) -> Path:
+        return Path(self.index_dir).expanduser() if self.index_dir else default_index_dir()
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=|^\s*\[+\s*{re.escape(key)}\s*\]+", re.M)
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _where(path: Path, text: str, key: str) -> str:
+    line = _line_of(text, key.rsplit(".", 1)[-1])
+    return f"{path}:{line}" if line else str(path)
+
+
+def _check_type(value: Any, hint: Any) -> bool:
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if getattr(hint, "__origin__", None) is list:
+        (item,) = hint.__args__
+        return isinstance(value, list) and all(_check_type(v, item) for v in value)
+    return isinstance(value, hint)
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, path: Path, text: str) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if key not in known:
+            choices = ", ".join(sorted(known))
+            raise ConfigError(f"{_where(path, text, key)}: unknown key '{dotted}' (known here: {choices})")
+        hint = hints[key]
+        if is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{_where(path, text, key)}: '{dotted}' must be a [{dotted}] table")
+            values[key] = _build(hint, value, f"{dotted}.", path, text)
+        elif not _check_type(value, hint):
+            name = getattr(hint, "__name__", str(hint))
+            raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be {name}, got {value!r}")
+        else:
+            values[key] = float(value) if hint is float else value
+    return cls(**values)
+
+
+def load_settings(config_path: str | Path | None = None, index_dir: str | Path | None = None) -> Settings:
+    """Settings from ``config_path`` (or ``QUOTEBOT_CONFIG``), then ``index_dir`` (or ``QUOTEBOT_INDEX``)."""
+    path_str = str(config_path) if config_path else os.environ.get("QUOTEBOT_CONFIG", "")
+    settings = Settings()
+    if path_str:
+        path = Path(path_str).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        settings = _build(Settings, data, "", path, text)
+    override = str(index_dir) if index_dir else os.environ.get("QUOTEBOT_INDEX", "")
+    if override:
+        settings = replace(settings, index_dir=override)
+    return settings

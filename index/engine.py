@@ -1,0 +1,242 @@
+"""The one object both front ends call: ingest files, answer questions, describe the index.
+
+It owns the lazily loaded model, the store for reading, and the write path (one writer at a time,
+across threads by a lock and across processes by a lock file). Questions asked while an ingest runs are
+answered from the last committed state.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from index.chunking import chunk_text
+from index.config import Settings
+from index.embedding import Embedder, load_embedder
+from index.errors import IndexBusyError, IndexError_, InputError
+from index.ingest import Failure, find_files, read_bytes, read_file
+from index.search import Searcher
+from index.store import Store, Writer, content_hash, create_store
+from index.types import Answer, Article, Chunk
+
+MAX_QUESTION_CHARS = 2000
+EMBED_BATCH_CHUNKS = 512
+COMMIT_EVERY_SECONDS = 30.0
+
+FileProgress = Callable[[int, int, int], None]
+"""Called as (files done, files in all, chunks embedded so far)."""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, article by article."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{len(self.failed)} failed ({self.chunks} chunks embedded in {self.seconds:.1f} s)")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "failed": [{"where": f.where, "reason": f.reason} for f in self.failed],
+                "chunks": self.chunks, "seconds": round(self.seconds, 3)}
+
+
+class Engine:
+    """Quotebot's engine over one index folder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.folder = settings.index_path
+        self._embedder: Embedder | None = None
+        self._store: Store | None = None
+        self._load_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    # -- lazy parts -----------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._load_lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings.model)
+            return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the model and open the index now rather than on the first question."""
+        self.embedder.encode(["warm up"])
+        if (self.folder / "quotebot.sqlite3").exists():
+            self.store.vectors()
+
+    @property
+    def store(self) -> Store:
+        with self._load_lock:
+            if self._store is None:
+                store = Store(self.folder)
+                want = self.settings.model.name
+                if store.model != want:
+                    store.close()
+                    raise IndexError_(
+                        f"index at {self.folder} was built with model '{store.model}' but the config says "
+                        f"'{want}': set [model] name = \"{store.model}\", or index into a new folder (--index)"
+                    )
+                self._store = store
+            return self._store
+
+    # -- asking ---------------------------------------------------------------------------------
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        return self.ask_many([question], k)[0]
+
+    def ask_many(self, questions: Sequence[str], k: int | None = None,
+                 ids: Sequence[str | None] | None = None) -> list[Answer]:
+        """Answers in order; an empty question is an InputError naming which one."""
+        cleaned = []
+        for i, q in enumerate(questions):
+            q = " ".join(str(q).split())
+            if not q:
+                where = f" (question {ids[i]})" if ids is not None and ids[i] is not None else ""
+                raise InputError(f"empty question{where}: ask something, e.g. quotebot ask \"who won?\"")
+            cleaned.append(q[:MAX_QUESTION_CHARS])
+        if k is not None and not 1 <= k <= 50:
+            raise InputError(f"results must be between 1 and 50, got {k}")
+        store = self.store
+        searcher = Searcher(store, self.embedder, self.settings.search, self.settings.chunking.max_chars)
+        return searcher.search_many(cleaned, k, ids)
+
+    # -- writing --------------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path], progress: FileProgress | None = None) -> IngestReport:
+        """Index files and folders; unchanged articles are skipped, changed ones replaced."""
+        found = list(find_files(paths))
+        files = [p for p in found if isinstance(p, Path)]
+        report = IngestReport(failed=[f for f in found if isinstance(f, Failure)])
+        max_bytes = int(self.settings.ingest.max_file_mb * 1e6)
+
+        def items() -> Iterator[Article | Failure | int]:
+            for n, path in enumerate(files, 1):
+                yield from read_file(path, max_bytes)
+                yield n
+
+        return self._ingest(items(), len(files), report, progress)
+
+    def ingest_bytes(self, name: str, data: bytes, article_id: str | None = None) -> IngestReport:
+        """Index one uploaded file's bytes (the Discord /index command)."""
+        return self._ingest(read_bytes(name, data, article_id), 1, IngestReport(), None)
+
+    def _ingest(self, items: Iterable[Article | Failure | int], total_files: int, report: IngestReport,
+                progress: FileProgress | None) -> IngestReport:
+        started = time.monotonic()
+        embedder = self.embedder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._write_lock, self._file_lock():
+            create_store(self.folder, self.settings.model.name, embedder.dim)
+            store = self.store
+            if store.dim != embedder.dim:
+                raise IndexError_(f"index dimension {store.dim} differs from the model's {embedder.dim}")
+            writer = Writer(store)
+            try:
+                self._write(items, writer, report, total_files, progress)
+                writer.commit()
+            finally:
+                writer.close()
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _write(self, items: Iterable[Article | Failure | int], writer: Writer, report: IngestReport,
+               total_files: int, progress: FileProgress | None) -> None:
+        chunking = self.settings.chunking
+        salt = f"{chunking.max_chars}/{chunking.overlap_sentences}/{chunking.title_context}/{self.embedder.max_tokens}"
+        seen: set[str] = set()
+        pending: list[tuple[Article, list[Chunk], str, bool]] = []
+        last_commit = time.monotonic()
+
+        def flush() -> None:
+            nonlocal last_commit
+            if not pending:
+                return
+            texts = [self._embed_text(a, c) for a, chunks, _, _ in pending for c in chunks]
+            vectors = self.embedder.encode(texts)
+            pos = 0
+            for article, chunks, digest, existed in pending:
+                writer.add(article, chunks, vectors[pos : pos + len(chunks)], digest, "")
+                pos += len(chunks)
+                report.chunks += len(chunks)
+                if existed:
+                    report.updated += 1
+                else:
+                    report.added += 1
+            pending.clear()
+            if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
+                writer.commit()
+                last_commit = time.monotonic()
+
+        files_done = 0
+        for item in items:
+            if isinstance(item, int):
+                files_done = item
+                if progress:
+                    progress(files_done, total_files, report.chunks + sum(len(p[1]) for p in pending))
+                continue
+            if isinstance(item, Failure):
+                report.failed.append(item)
+                continue
+            if item.id in seen:
+                report.failed.append(Failure(item.id, "duplicate article id in this batch; the first one was kept"))
+                continue
+            seen.add(item.id)
+            digest = content_hash(item, salt)
+            old = writer.store.article_hashes([item.id]).get(item.id)
+            if old == digest:
+                report.unchanged += 1
+                continue
+            pending.append((item, self._chunk(item), digest, old is not None))
+            if sum(len(p[1]) for p in pending) >= EMBED_BATCH_CHUNKS:
+                flush()
+        flush()
+        if progress:
+            progress(total_files, total_files, report.chunks)
+
+    def _chunk(self, article: Article) -> list[Chunk]:
+        settings = self.settings.chunking
+        embedder = self.embedder
+        reserved = embedder.count_tokens([article.title])[0] if settings.title_context and article.title else 0
+        return chunk_text(article.id, article.text, max_chars=settings.max_chars,
+                          overlap_sentences=settings.overlap_sentences, max_tokens=embedder.max_tokens,
+                          reserved_tokens=reserved, count_tokens=embedder.count_tokens)
+
+    def _embed_text(self, article: Article, chunk: Chunk) -> str:
+        """What the model reads: the title as context, then the verbatim chunk."""
+        if self.settings.chunking.title_context and article.title:
+            return f"{article.title}\n{chunk.text}"
+        return chunk.text
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """Held for a whole ingest so two processes never interleave writes."""
+        lock = FileLock(str(self.folder / "write.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise IndexBusyError(f"index is busy: another quotebot process is writing to {self.folder}; "
+                                 "try again when it has finished") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # -- describing -----------------------------------------------------------------------------
+    def stats(self) -> dict[str, object]:
+        store = self.store
+        articles, chunks = store.counts()
+        return {"index": str(self.folder), "articles": articles, "chunks": chunks, "model": store.model,
+                "dimension": store.dim, "bytes": store.bytes_on_disk()}

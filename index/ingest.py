@@ -1,0 +1,188 @@
+"""Read files and folders into Articles; every unusable file or line becomes a Failure, never an exception.
+
+Formats by suffix: .txt/.md (title = first heading or line), .html/.htm (main text and metadata by
+trafilatura), .json (one article or a list), .jsonl (one article per line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.cleaning import clean, normalise, split_title, strip_furniture
+from index.types import Article
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one file, or one line of a file, was not indexed."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+def find_files(paths: Iterable[Path]) -> Iterator[Path | Failure]:
+    """Supported files under each path, recursively and in a stable order; missing paths are failures.
+
+    A file named explicitly must have a supported suffix; inside folders other files are passed over.
+    """
+    for path in paths:
+        if not path.exists():
+            yield Failure(str(path), "no such file or folder")
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED:
+                        yield Path(root) / name
+        elif path.suffix.lower() not in SUPPORTED:
+            yield Failure(str(path), f"unsupported file type '{path.suffix}' (use {', '.join(sorted(SUPPORTED))})")
+        else:
+            yield path
+
+
+def decode(data: bytes, where: str) -> str | Failure:
+    """UTF-8 text, or a Failure saying why the bytes are not text."""
+    if not data.strip():
+        return Failure(where, "empty file")
+    if b"\x00" in data[:8192]:
+        return Failure(where, "binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Failure(where, f"not valid UTF-8 (byte {exc.start}); re-save it as UTF-8")
+
+
+def _meta(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip() or None
+    return None
+
+
+def article_from_record(record: Any, where: str, fallback_id: str) -> Article | Failure:
+    """One corpus record ``{id, title, text, source, url, date}``; only ``text`` is required."""
+    if not isinstance(record, dict):
+        return Failure(where, f"expected a JSON object, got {type(record).__name__}")
+    text = record.get("text")
+    if not isinstance(text, str):
+        return Failure(where, "missing 'text' (a string)")
+    body = clean(text)
+    if not body:
+        return Failure(where, "'text' is empty")
+    raw_title = record.get("title")
+    title = normalise(raw_title) if isinstance(raw_title, str) and raw_title.strip() else ""
+    if not title:
+        title, rest = split_title(body)
+        body = rest or body
+    article_id = _meta(record.get("id")) or fallback_id
+    return Article(article_id, title, body, _meta(record.get("source")), _meta(record.get("url")), _meta(record.get("date")))
+
+
+def _read_text(text: str, path_id: str, where: str) -> Iterator[Article | Failure]:
+    title, body = split_title(normalise(text))
+    body = strip_furniture(body) or title  # a one-line file is its own title and text
+    if not body:
+        yield Failure(where, "no text after cleaning")
+        return
+    yield Article(path_id, title, body)
+
+
+def _read_html(data: bytes, path_id: str, where: str) -> Iterator[Article | Failure]:
+    import trafilatura  # lxml and friends: only paid for when HTML is read
+
+    try:
+        doc = trafilatura.bare_extraction(data, with_metadata=True, favor_recall=True)
+    except Exception as exc:  # noqa: BLE001 - a broken page is one failed file
+        yield Failure(where, f"cannot parse HTML ({exc.__class__.__name__})")
+        return
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        yield Failure(where, "no article text found in the HTML")
+        return
+    title = normalise(getattr(doc, "title", None) or "")
+    lines = [ln for ln in normalise(text).split("\n") if ln.strip()]
+    if lines and title and lines[0].strip() == title:
+        lines = lines[1:]
+    body = strip_furniture("\n\n".join(lines))
+    if not body:
+        yield Failure(where, "no article text found in the HTML")
+        return
+    if not title:
+        title = body.split("\n", 1)[0][:120]
+    yield Article(path_id, title, body, _meta(getattr(doc, "sitename", None)), _meta(getattr(doc, "url", None)),
+                  _meta(getattr(doc, "date", None)))
+
+
+def _read_json(text: str, path_id: str, where: str, lines: bool) -> Iterator[Article | Failure]:
+    if lines:
+        for n, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Failure(f"{where}:{n}", f"malformed JSON ({exc.msg})")
+                continue
+            yield article_from_record(record, f"{where}:{n}", f"{path_id}#{n}")
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield Failure(f"{where}:{exc.lineno}", f"malformed JSON ({exc.msg})")
+        return
+    records = data if isinstance(data, list) else [data]
+    for i, record in enumerate(records):
+        yield article_from_record(record, where if len(records) == 1 else f"{where}[{i}]", f"{path_id}#{i}")
+
+
+def read_bytes(name: str, data: bytes, article_id: str | None = None) -> Iterator[Article | Failure]:
+    """Articles from a file's bytes; the format comes from ``name``'s suffix."""
+    suffix = Path(name).suffix.lower()
+    path_id = article_id or name
+    if suffix not in SUPPORTED:
+        yield Failure(name, f"unsupported file type '{suffix}' (use {', '.join(sorted(SUPPORTED))})")
+        return
+    if suffix in HTML_SUFFIXES:
+        if not data.strip():
+            yield Failure(name, "empty file")
+        elif b"\x00" in data[:8192]:
+            yield Failure(name, "binary file, not text")
+        else:
+            yield from _read_html(data, path_id, name)
+        return
+    text = decode(data, name)
+    if isinstance(text, Failure):
+        yield text
+    elif suffix in JSON_SUFFIXES:
+        yield from _read_json(text, path_id, name, lines=suffix != ".json")
+    else:
+        yield from _read_text(text, path_id, name)
+
+
+def read_file(path: Path, max_bytes: int) -> Iterator[Article | Failure]:
+    """Articles from one file; the article id of a text or HTML file is its absolute path."""
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield Failure(where, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit ([ingest] max_file_mb)")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Failure(where, f"cannot read: {exc.strerror or exc}")
+        return
+    yield from read_bytes(where, data, str(path.resolve()))

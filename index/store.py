@@ -1,0 +1,346 @@
+"""One index folder: SQLite (articles, chunks, FTS5 keyword index, meta) beside FAISS vector files.
+
+Atomicity: vectors are written to a new generation file ``vectors-<n>.faiss`` first; the SQLite
+transaction that records the new chunks also records that file name, so the SQLite commit is the one
+commit point. A crash before it leaves the old generation (and an orphan file, removed next time); a
+crash after it leaves the new one. Readers reload vectors when the recorded generation changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.errors import IndexError_
+from index.types import Article, Chunk
+
+SCHEMA_VERSION = 1
+DB_NAME = "quotebot.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source TEXT, url TEXT, date TEXT,
+    content_hash TEXT NOT NULL, origin TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
+    title, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row');
+"""
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk joined with its article's metadata: everything a quote needs."""
+
+    id: int
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    date: str | None
+    start: int
+    end: int
+    text: str
+
+
+def content_hash(article: Article, salt: str) -> str:
+    """Hash of everything that changes an article's chunks; ``salt`` carries the chunking settings."""
+    h = hashlib.sha256(salt.encode())
+    for part in (article.title, article.text, article.source, article.url, article.date):
+        h.update(b"\x00" + (part or "").encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _new_index(dim: int) -> faiss.Index:
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=FULL")
+    return conn
+
+
+class Store:
+    """Reads of the last committed state; thread-safe (one SQLite connection per thread)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.db_path = folder / DB_NAME
+        if not self.db_path.exists():
+            raise IndexError_(f"no index at {folder}: run 'quotebot index PATH' first")
+        self._local = threading.local()
+        self._vectors: faiss.Index | None = None
+        self._generation = -1
+        self._reload_lock = threading.Lock()
+        try:
+            self.meta = self._read_meta()
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(f"index at {folder} is unreadable or corrupted ({exc}); rebuild it") from None
+        version = int(self.meta.get("schema_version", "0"))
+        if version != SCHEMA_VERSION:
+            raise IndexError_(
+                f"index at {folder} has schema version {version}, this quotebot reads {SCHEMA_VERSION}: "
+                "export it with the old version or delete the folder and index again"
+            )
+
+    # -- connections and meta -------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = _connect(self.db_path)
+            except sqlite3.Error as exc:
+                raise IndexError_(f"cannot open index database {self.db_path}: {exc}") from None
+            self._local.conn = conn
+        return conn
+
+    def _read_meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    @property
+    def model(self) -> str:
+        return self.meta["model"]
+
+    @property
+    def dim(self) -> int:
+        return int(self.meta["dim"])
+
+    def generation(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    # -- vectors --------------------------------------------------------------------------------
+    def vectors(self) -> faiss.Index:
+        """The FAISS index of the last committed generation, reloaded when a writer has committed."""
+        gen = self.generation()
+        if gen != self._generation or self._vectors is None:
+            with self._reload_lock:
+                for _ in range(5):
+                    gen = self.generation()
+                    if gen == self._generation and self._vectors is not None:
+                        break
+                    name = self.conn.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()
+                    if name is None:
+                        self._vectors, self._generation = _new_index(self.dim), gen
+                        break
+                    try:
+                        self._vectors = faiss.read_index(str(self.folder / name[0]))
+                        self._generation = gen
+                        break
+                    except RuntimeError:
+                        continue  # a writer replaced that file between our two reads: look again
+                else:
+                    raise IndexError_(f"vector file missing or corrupted in {self.folder}; rebuild the index")
+        assert self._vectors is not None
+        return self._vectors
+
+    def vector_search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        index = self.vectors()
+        if index.ntotal == 0:
+            n = len(queries)
+            return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
+        return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
+
+    def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
+        index = self.vectors()
+        return np.vstack([index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dim))
+
+    # -- rows -----------------------------------------------------------------------------------
+    def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"""SELECT c.id, c.article_id, a.title, a.source, a.url, a.date, c.start, c."end",
+                       substr(a.text, c.start + 1, c."end" - c.start)
+                FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})""",
+            ids,
+        ).fetchall()
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    def article_span(self, article_id: str, start: int, length: int) -> str:
+        """``article.text[start:start+length]`` without loading the whole article."""
+        row = self.conn.execute("SELECT substr(text, ?, ?) FROM articles WHERE id = ?",
+                                (start + 1, length, article_id)).fetchone()
+        return row[0] if row else ""
+
+    def keyword_search(self, match: str, limit: int, within: Sequence[int] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
+        if not match:
+            return []
+        sql = "SELECT rowid, -bm25(chunk_fts, 0.5, 1.0) FROM chunk_fts WHERE chunk_fts MATCH ?"
+        args: list[object] = [match]
+        if within is not None:
+            if not within:
+                return []
+            sql += f" AND rowid IN ({','.join('?' * len(within))})"
+            args.extend(int(i) for i in within)
+        sql += " ORDER BY bm25(chunk_fts, 0.5, 1.0) LIMIT ?"
+        args.append(limit)
+        return [(int(r), float(s)) for r, s in self.conn.execute(sql, args).fetchall()]
+
+    def doc_freqs(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """Chunk counts per (stemmed) term and the total chunk count, for idf weights."""
+        terms = sorted(set(terms))
+        total = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if not terms:
+            return {}, total
+        marks = ",".join("?" * len(terms))
+        rows = self.conn.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", terms)
+        return dict(rows.fetchall()), total
+
+    def article_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for lo in range(0, len(ids), 500):
+            part = list(ids[lo : lo + 500])
+            marks = ",".join("?" * len(part))
+            out.update(self.conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", part))
+        return out
+
+    def articles(self) -> Iterable[Article]:
+        for row in self.conn.execute("SELECT id, title, text, source, url, date FROM articles ORDER BY rowid"):
+            yield Article(*row)
+
+    def counts(self) -> tuple[int, int]:
+        a = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        c = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return a, c
+
+    def bytes_on_disk(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def create_store(folder: Path, model: str, dim: int) -> None:
+    """Make an empty index folder recording the model; a no-op when one is already there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = _connect(folder / DB_NAME)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for stmt in _SCHEMA.strip().split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+        for key, value in (("schema_version", str(SCHEMA_VERSION)), ("model", model), ("dim", str(dim)),
+                           ("generation", "0")):
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+class Writer:
+    """One write session: changes are invisible to readers until ``commit``; ``rollback`` drops them.
+
+    The caller holds the index's write lock for the writer's whole life.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn = _connect(store.db_path)
+        self.vectors = faiss.clone_index(store.vectors()) if store.vectors().ntotal else _new_index(store.dim)
+        self.dirty = False
+        _remove_orphans(self.conn, store.folder)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def delete(self, article_ids: Sequence[str]) -> int:
+        """Remove articles with their chunks, keyword rows and vectors; returns chunks removed."""
+        removed = 0
+        for aid in article_ids:
+            ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE article_id = ?", (aid,))]
+            if ids:
+                marks = ",".join("?" * len(ids))
+                self.conn.execute(f"DELETE FROM chunk_fts WHERE rowid IN ({marks})", ids)
+                self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
+                removed += len(ids)
+            self.conn.execute("DELETE FROM articles WHERE id = ?", (aid,))
+        self.dirty = True
+        return removed
+
+    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str, origin: str) -> None:
+        """Insert (or replace) an article with its chunks and their vectors."""
+        self.delete([article.id])
+        self.conn.execute(
+            "INSERT INTO articles(id, title, text, source, url, date, content_hash, origin) VALUES (?,?,?,?,?,?,?,?)",
+            (article.id, article.title, article.text, article.source, article.url, article.date, digest, origin),
+        )
+        ids = []
+        for c in chunks:
+            cur = self.conn.execute(
+                'INSERT INTO chunks(article_id, start, "end") VALUES (?, ?, ?)', (article.id, c.start, c.end)
+            )
+            ids.append(cur.lastrowid)
+            self.conn.execute("INSERT INTO chunk_fts(rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, article.title, c.text))
+        if ids:
+            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        self.dirty = True
+
+    def commit(self) -> None:
+        """Write the vector generation, then commit SQLite: the one point where the change lands."""
+        if not self.dirty:
+            return
+        gen = int(self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1
+        name = f"vectors-{gen}.faiss"
+        tmp = self.store.folder / (name + ".tmp")
+        faiss.write_index(self.vectors, str(tmp))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, self.store.folder / name)
+        _fsync_dir(self.store.folder)
+        old = self.conn.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vectors', ?)", (name,))
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (str(gen),))
+        self.conn.execute("COMMIT")
+        if old and old[0] != name:
+            (self.store.folder / old[0]).unlink(missing_ok=True)
+        self.dirty = False
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def close(self) -> None:
+        """Drop anything uncommitted and release the database."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        _remove_orphans(self.conn, self.store.folder)
+        self.conn.close()
+
+
+def _remove_orphans(conn: sqlite3.Connection, folder: Path) -> None:
+    """Delete vector files of generations that never committed (a crash between write and commit)."""
+    current = conn.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()
+    keep = current[0] if current else None
+    for p in folder.glob("vectors-*.faiss*"):
+        if p.name != keep:
+            p.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
