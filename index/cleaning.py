@@ -34,14 +34,13 @@ def is_furniture(line: str) -> bool:
     return len(stripped.split()) <= FURNITURE_MAX_WORDS and not _SENTENCE_END.search(stripped)
 
 
-def strip_furniture(text: str, keep_first: bool = False) -> str:
-    """Drop furniture lines from the end (and the start, unless ``keep_first`` protects a title line)."""
-    lines = text.split("\n")
-    while lines and is_furniture(lines[-1]) and len(lines) > 1:
+def strip_furniture(text: str) -> str:
+    """Drop furniture lines from both edges of a body (its title already taken off), keeping at least one."""
+    lines = [line for line in text.split("\n")]
+    while len(lines) > 1 and is_furniture(lines[-1]):
         lines.pop()
-    start = 1 if keep_first else 0
-    while len(lines) > start + 1 and is_furniture(lines[start]) and not lines[start + 1].strip() == "":
-        del lines[start]
+    while len(lines) > 1 and is_furniture(lines[0]):
+        lines.pop(0)
     return "\n".join(lines).strip()
 
 

@@ -44,8 +44,6 @@ class SearchSettings:
     candidates: int = 40
     keyword_weight: float = 0.5
     relevance_floor: float = 0.3
-    vector_index: str = "auto"
-    exact_below: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class Settings:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=|^\s*\[+\s*{re.escape(key)}\s*\]+", re.M)
+    pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=|^[ \t]*\[+[ \t]*{re.escape(key)}[ \t]*\]+", re.M)
     m = pattern.search(text)
     return text.count("\n", 0, m.start()) + 1 if m else None
 

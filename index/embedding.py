@@ -67,6 +67,8 @@ class SentenceTransformerEmbedder:
         self.batch_size = settings.batch_size
         path = resolve_model_path(settings.name)
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # the weights bar is noise on every ask
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             from sentence_transformers import SentenceTransformer
 

@@ -120,6 +120,8 @@ class Engine:
         found = list(find_files(paths))
         files = [p for p in found if isinstance(p, Path)]
         report = IngestReport(failed=[f for f in found if isinstance(f, Failure)])
+        if not files:
+            return report  # nothing readable: don't load a model or create an index for it
         max_bytes = int(self.settings.ingest.max_file_mb * 1e6)
 
         def items() -> Iterator[Article | Failure | int]:

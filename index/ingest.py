@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from index.cleaning import clean, normalise, split_title, strip_furniture
+from index.cleaning import normalise, split_title, strip_furniture
 from index.types import Article
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -80,7 +80,7 @@ def article_from_record(record: Any, where: str, fallback_id: str) -> Article | 
     text = record.get("text")
     if not isinstance(text, str):
         return Failure(where, "missing 'text' (a string)")
-    body = clean(text)
+    body = normalise(text)
     if not body:
         return Failure(where, "'text' is empty")
     raw_title = record.get("title")
@@ -88,6 +88,7 @@ def article_from_record(record: Any, where: str, fallback_id: str) -> Article | 
     if not title:
         title, rest = split_title(body)
         body = rest or body
+    body = strip_furniture(body)
     article_id = _meta(record.get("id")) or fallback_id
     return Article(article_id, title, body, _meta(record.get("source")), _meta(record.get("url")), _meta(record.get("date")))
 
@@ -185,4 +186,7 @@ def read_file(path: Path, max_bytes: int) -> Iterator[Article | Failure]:
     except OSError as exc:
         yield Failure(where, f"cannot read: {exc.strerror or exc}")
         return
-    yield from read_bytes(where, data, str(path.resolve()))
+    resolved = path.resolve()
+    for item in read_bytes(where, data, str(resolved)):
+        # A local file's own location is its link when the article names none.
+        yield replace(item, url=resolved.as_uri()) if isinstance(item, Article) and not item.url else item

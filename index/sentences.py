@@ -55,10 +55,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             if seg[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(seg, m.start() + 1):
                 continue
             cuts.append(base + end)
-        # A line that ends without punctuation is a heading or list item, not half a sentence.
+        # A line that ends without punctuation before a line that starts like a sentence is a heading
+        # or list item; before a lower-case start it is hard-wrapped prose.
         for nl in re.finditer(r"\n", seg):
             before = seg[: nl.start()].rstrip()
-            if before and not re.search(r"[.!?…,;:\"”’)\]]$", before):
+            if before and not re.search(r"[.!?…,;:\"”’)\]]$", before) and _NEXT_START.match(seg, nl.start()):
                 cuts.append(base + nl.start())
         cuts = sorted(set(cuts)) + [block.end()]
         for a, b in zip(cuts, cuts[1:]):

@@ -94,7 +94,8 @@ class Store:
         try:
             self.meta = self._read_meta()
         except sqlite3.DatabaseError as exc:
-            raise IndexError_(f"index at {folder} is unreadable or corrupted ({exc}); rebuild it") from None
+            raise IndexError_(f"index at {folder} is unreadable or corrupted ({exc}); "
+                             "move it aside and index again") from None
         version = int(self.meta.get("schema_version", "0"))
         if version != SCHEMA_VERSION:
             raise IndexError_(
@@ -110,7 +111,8 @@ class Store:
             try:
                 conn = _connect(self.db_path)
             except sqlite3.Error as exc:
-                raise IndexError_(f"cannot open index database {self.db_path}: {exc}") from None
+                raise IndexError_(f"index at {self.folder} is unreadable or corrupted ({exc}); "
+                                  "move it aside and index again") from None
             self._local.conn = conn
         return conn
 

@@ -1,0 +1,232 @@
+"""The ``quotebot`` command line: each command is a thin function over the Engine.
+
+Errors the user can fix are one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from index.config import Settings, load_settings
+from index.errors import InputError, QuotebotError
+
+app = typer.Typer(
+    help="Answer questions about your news articles with verbatim, sourced quotes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (env QUOTEBOT_INDEX; default ~/.local/share/quotebot/index).", show_default=False)]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file, TOML (env QUOTEBOT_CONFIG).", show_default=False)]
+ResultsOpt = Annotated[Optional[int], typer.Option("--results", "-k", min=1, max=50, help="Passages per answer (default: search.results in the config).", show_default=False)]
+
+
+def _engine(index: Path | None, config: Path | None):
+    from index.engine import Engine  # keeps `quotebot --help` from importing numpy and FAISS
+
+    return Engine(load_settings(config, index))
+
+
+def _settings(index: Path | None, config: Path | None) -> Settings:
+    return load_settings(config, index)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, object) per non-blank line; a malformed line is an InputError naming file and line."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            for n, line in enumerate(handle, 1):
+                if line.strip():
+                    try:
+                        yield n, json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise InputError(f"{path}:{n}: malformed JSON ({exc.msg})") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not valid UTF-8") from None
+
+
+def _questions(path: Path) -> list[tuple[str | None, str]]:
+    items = []
+    for n, obj in _read_jsonl(path):
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+            raise InputError(f"{path}:{n}: expected {{\"id\": ..., \"question\": \"...\"}}")
+        items.append((str(obj["id"]) if obj.get("id") is not None else str(n), obj["question"]))
+    if not items:
+        raise InputError(f"{path}: no questions in the file")
+    return items
+
+
+@app.command("index")
+def index_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl), recursive.", show_default=False)],
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Add or update articles in the index; unchanged ones are skipped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    engine = _engine(index, config)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=as_json) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def update(done: int, total: int, chunks: int) -> None:
+            progress.update(task, completed=done, total=total, description=f"files ({chunks} chunks embedded)")
+
+        report = engine.ingest(paths, progress=update)
+    if as_json:
+        out.print_json(json.dumps(report.to_dict()))
+    else:
+        for failure in report.failed:
+            err.print(f"failed: {failure}", markup=False)
+        out.print(f"{report.summary()} → {engine.folder}", markup=False, soft_wrap=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="The question (omit with --batch).", show_default=False)] = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL file of {\"id\", \"question\"} lines; one answer per line.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print answers as JSON (one line each).")] = False,
+    results: ResultsOpt = None,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Answer a question (or a file of them) with quoted passages and their sources."""
+    from bot.render_text import answer_renderable
+
+    if (question is None) == (batch is None):
+        raise InputError("give a question or --batch FILE (not both)")
+    items = _questions(batch) if batch else [(None, question or "")]
+    engine = _engine(index, config)
+    step = 64
+    for lo in range(0, len(items), step):
+        part = items[lo : lo + step]
+        answers = engine.ask_many([q for _, q in part], results, [i for i, _ in part])
+        for answer in answers:
+            if as_json:
+                sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+            else:
+                if batch:
+                    out.print(f"\n[bold]Q{'' if answer.id is None else ' ' + answer.id}: {answer.question}[/bold]",
+                              markup=True, highlight=False)
+                out.print(answer_renderable(answer))
+
+
+@app.command()
+def chat(results: ResultsOpt = None, index: IndexOpt = None, config: ConfigOpt = None) -> None:
+    """Ask questions one after another; an empty line or Ctrl-D ends."""
+    from bot.render_text import answer_renderable
+
+    engine = _engine(index, config)
+    engine.store  # fail before the prompt if there is no index
+    err.print("Loading the model…", style="dim")
+    engine.warm_up()
+    err.print("Ask a question (empty line or Ctrl-D to quit).", style="dim")
+    while True:
+        try:
+            question = input("question> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            err.print()
+            return
+        if not question:
+            return
+        try:
+            out.print(answer_renderable(engine.ask(question, results)))
+        except InputError as exc:
+            err.print(f"error: {exc}", markup=False)
+
+
+@app.command("eval")
+def eval_cmd(
+    questions: Annotated[Path, typer.Argument(help="JSONL of {\"id\", \"question\", \"answers\", \"article_id\"}.", show_default=False)],
+    run: Annotated[Optional[Path], typer.Option("--run", help="Also write the answers (JSONL) here.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    results: Annotated[int, typer.Option("--results", "-k", min=1, max=50, help="Passages per question.")] = 10,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Score the index on a question set: answer-recall@1/5/10, MRR@10, article-hit@5, answer-in-highlight@1."""
+    from index.metrics import score
+
+    gold = []
+    for n, obj in _read_jsonl(questions):
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("answers"), list):
+            raise InputError(f"{questions}:{n}: expected {{\"id\", \"question\", \"answers\": [...], \"article_id\"}}")
+        obj.setdefault("id", str(n))
+        gold.append(obj)
+    if not gold:
+        raise InputError(f"{questions}: no questions in the file")
+    engine = _engine(index, config)
+    answers = []
+    for lo in range(0, len(gold), 64):
+        part = gold[lo : lo + 64]
+        answers.extend(a.to_dict() for a in engine.ask_many([q["question"] for q in part], results, [str(q["id"]) for q in part]))
+    if run:
+        run.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
+    metrics = score(gold, answers)
+    if as_json:
+        out.print_json(json.dumps(metrics))
+        return
+    keys = ["answer_recall@1", "answer_recall@5", "answer_recall@10", "mrr@10", "article_hit@5",
+            "answer_in_highlight@1", "found_rate", "mean_passage_chars", "questions"]
+    for key in keys:
+        if key in metrics:
+            value = metrics[key]
+            out.print(f"{key:>24}  {value:.4f}" if isinstance(value, float) else f"{key:>24}  {value}", markup=False)
+
+
+@app.command()
+def info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Describe the index: articles, chunks, model, dimension, bytes on disk."""
+    stats = _engine(index, config).stats()
+    if as_json:
+        out.print_json(json.dumps(stats))
+    else:
+        for key, value in stats.items():
+            out.print(f"{key:>10}  {value}", markup=False)
+
+
+@app.command("bot")
+def bot_cmd(index: IndexOpt = None, config: ConfigOpt = None) -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN or the discord.token_file setting)."""
+    from bot.discord.runner import run
+
+    raise typer.Exit(run(_settings(index, config)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: user errors become one line on stderr and exit status 1."""
+    try:
+        app(args=argv, prog_name="quotebot")  # exits with the command's status
+    except QuotebotError as exc:
+        err.print(f"error: {exc}", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        err.print("interrupted; the index keeps its last committed state", markup=False)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Terminal rendering of an Answer: quote, highlighted sentence, title, source, date, link."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
+
+from index.types import Answer, Passage
+
+NOTHING_FOUND = "No good match: nothing in the index answers that question."
+
+
+def byline(p: Passage) -> str:
+    parts = [p.source or "unknown source"]
+    if p.date:
+        parts.append(p.date)
+    return " · ".join(parts)
+
+
+def passage_panel(rank: int, p: Passage) -> Panel:
+    """One quote; built with Text, never markup, so article text cannot inject rich styles."""
+    quote = Text()
+    hs, he = p.highlight
+    quote.append(p.text[:hs])
+    quote.append(p.text[hs:he], style="bold yellow")
+    quote.append(p.text[he:])
+    meta = Text(byline(p), style="dim")
+    if p.url:
+        meta.append("\n")
+        meta.append(p.url, style="underline blue")
+    title = Text(f"[{rank}] ", style="bold").append(p.title or "(untitled)", style="bold")
+    return Panel(Group(quote, Text(), meta), title=title, title_align="left", subtitle=f"score {p.score:.2f}",
+                 subtitle_align="right", expand=True)
+
+
+def answer_renderable(answer: Answer) -> Group | Text:
+    if not answer.found:
+        return Text(NOTHING_FOUND, style="italic")
+    return Group(*(passage_panel(i, p) for i, p in enumerate(answer.passages, 1)))
