@@ -207,6 +207,42 @@ def info(
             out.print(f"{key:>10}  {value}", markup=False)
 
 
+@app.command()
+def check(index: IndexOpt = None, config: ConfigOpt = None) -> None:
+    """Verify the index: every vector has its chunk and vice versa, chunks equal their article spans."""
+    engine = _engine(index, config)
+    problems = engine.check()
+    for problem in problems:
+        err.print(f"problem: {problem}", markup=False)
+    stats = engine.stats()
+    if problems:
+        raise QuotebotError(f"index at {engine.folder} has {len(problems)} problem(s); re-index from an export")
+    out.print(f"ok: {stats['articles']} articles, {stats['chunks']} chunks, vectors and keyword index in step", markup=False)
+
+
+@app.command()
+def export(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.", show_default=False)] = None,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write every article with its metadata as JSONL; `quotebot index` of it rebuilds the index."""
+    engine = _engine(index, config)
+    lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in engine.export())
+    if output is None:
+        sys.stdout.writelines(lines)
+        return
+    tmp = output.with_name(output.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise QuotebotError(f"cannot write {output}: {exc.strerror or exc}") from None
+    err.print(f"exported {engine.stats()['articles']} articles to {output}", markup=False)
+
+
 @app.command("bot")
 def bot_cmd(index: IndexOpt = None, config: ConfigOpt = None) -> None:
     """Run the Discord bot (token from DISCORD_TOKEN or the discord.token_file setting)."""

@@ -7,6 +7,7 @@ answered from the last committed state.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from contextlib import contextmanager
 import time
@@ -145,12 +146,18 @@ class Engine:
             store = self.store
             if store.dim != embedder.dim:
                 raise IndexError_(f"index dimension {store.dim} differs from the model's {embedder.dim}")
-            writer = Writer(store)
             try:
-                self._write(items, writer, report, total_files, progress)
-                writer.commit()
-            finally:
-                writer.close()
+                writer = Writer(store)
+                try:
+                    self._write(items, writer, report, total_files, progress)
+                    writer.commit()
+                finally:
+                    writer.close()
+            except (OSError, sqlite3.OperationalError) as exc:
+                # A full or read-only disk: the last commit stands, and the user must know this one didn't.
+                reason = getattr(exc, "strerror", None) or str(exc)
+                raise IndexError_(f"cannot write the index at {self.folder} ({reason}); "
+                                  "it keeps its last committed state") from None
         report.seconds = time.monotonic() - started
         return report
 
@@ -237,6 +244,15 @@ class Engine:
             lock.release()
 
     # -- describing -----------------------------------------------------------------------------
+    def check(self) -> list[str]:
+        """Integrity problems of the committed index; an empty list means it is sound."""
+        return self.store.check()
+
+    def export(self) -> Iterator[dict[str, object]]:
+        """Every article as a corpus record; ``quotebot index`` of them rebuilds an equivalent index."""
+        for a in self.store.articles():
+            yield {"id": a.id, "title": a.title, "text": a.text, "source": a.source, "url": a.url, "date": a.date}
+
     def stats(self) -> dict[str, object]:
         store = self.store
         articles, chunks = store.counts()

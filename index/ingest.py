@@ -20,6 +20,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ def decode(data: bytes, where: str) -> str | Failure:
     """UTF-8 text, or a Failure saying why the bytes are not text."""
     if not data.strip():
         return Failure(where, "empty file")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):  # UTF-16/32 are text despite their NUL bytes, when they say so
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                return Failure(where, f"not valid {codec.upper()} (byte {exc.start})")
     if b"\x00" in data[:8192]:
         return Failure(where, "binary file, not text")
     try:
@@ -138,12 +145,18 @@ def _read_json(text: str, path_id: str, where: str, lines: bool) -> Iterator[Art
             except json.JSONDecodeError as exc:
                 yield Failure(f"{where}:{n}", f"malformed JSON ({exc.msg})")
                 continue
+            except RecursionError:
+                yield Failure(f"{where}:{n}", "JSON nested too deeply")
+                continue
             yield article_from_record(record, f"{where}:{n}", f"{path_id}#{n}")
         return
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         yield Failure(f"{where}:{exc.lineno}", f"malformed JSON ({exc.msg})")
+        return
+    except RecursionError:
+        yield Failure(where, "JSON nested too deeply")
         return
     records = data if isinstance(data, list) else [data]
     for i, record in enumerate(records):

@@ -93,6 +93,11 @@ class Store:
         self._reload_lock = threading.Lock()
         try:
             self.meta = self._read_meta()
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise IndexError_(f"cannot read the index at {folder}: {exc}") from None
+            # An empty database: a first ingest was killed, or is creating it right now.
+            raise IndexError_(f"no index at {folder} yet: run 'quotebot index PATH' first") from None
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"index at {folder} is unreadable or corrupted ({exc}); "
                              "move it aside and index again") from None
@@ -174,9 +179,11 @@ class Store:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.conn.execute(
-            f"""SELECT c.id, c.article_id, a.title, a.source, a.url, a.date, c.start, c."end",
-                       substr(a.text, c.start + 1, c."end" - c.start)
-                FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})""",
+            # The chunk's text is read from its keyword row: substr() over the article would load the whole
+            # article once per chunk, which is quadratic for a long one.
+            f"""SELECT c.id, c.article_id, a.title, a.source, a.url, a.date, c.start, c."end", f.body
+                FROM chunks c JOIN articles a ON a.id = c.article_id JOIN chunk_fts f ON f.rowid = c.id
+                WHERE c.id IN ({marks})""",
             ids,
         ).fetchall()
         return {r[0]: ChunkRow(*r) for r in rows}
@@ -228,6 +235,36 @@ class Store:
         a = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         c = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return a, c
+
+    def check(self) -> list[str]:
+        """Cross-check SQLite, the keyword index and the vectors; returns what is wrong."""
+        problems = [f"sqlite: {r[0]}" for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        chunk_ids = {r[0] for r in self.conn.execute("SELECT id FROM chunks")}
+        index = self.vectors()
+        vector_ids = set(faiss.vector_to_array(index.id_map).tolist()) if index.ntotal else set()
+        if index.ntotal != len(vector_ids):
+            problems.append(f"vectors: {index.ntotal - len(vector_ids)} duplicate ids")
+        for label, missing in (("chunks without a vector", chunk_ids - vector_ids),
+                               ("vectors without a chunk", vector_ids - chunk_ids)):
+            if missing:
+                problems.append(f"{label}: {len(missing)} (e.g. id {min(missing)})")
+        fts_ids = {r[0] for r in self.conn.execute("SELECT rowid FROM chunk_fts")}
+        if fts_ids != chunk_ids:
+            problems.append(f"keyword index: {len(fts_ids ^ chunk_ids)} rows out of step with chunks")
+        for article_id, text in self.conn.execute("SELECT id, text FROM articles"):
+            spans = self.conn.execute(
+                'SELECT c.id, c.start, c."end", f.body FROM chunks c LEFT JOIN chunk_fts f ON f.rowid = c.id '
+                "WHERE c.article_id = ?", (article_id,))
+            for cid, start, end, body in spans:
+                if not 0 <= start < end <= len(text):
+                    problems.append(f"chunk {cid}: span {start}:{end} outside its article")
+                elif body is not None and body != text[start:end]:
+                    problems.append(f"chunk {cid}: keyword text differs from its article span")
+        orphans = self.conn.execute(
+            "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)").fetchone()[0]
+        if orphans:
+            problems.append(f"chunks without an article: {orphans}")
+        return problems
 
     def bytes_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())

@@ -122,7 +122,7 @@ def test_corrupted_index_is_a_clear_error(fake_settings):
 
 def test_failures_are_reported_and_the_rest_indexed(tmp_path, fake_engine):
     docs = corpus(tmp_path)
-    (docs / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
+    (docs / "bad.txt").write_bytes(b"\x00\x01garbage\xff")
     (docs / "c.jsonl").write_text('{"id": "j1", "text": "Ferry news."}\nnot json\n')
     report = fake_engine.ingest([docs, tmp_path / "missing"])
     assert report.added == 3

@@ -1,0 +1,99 @@
+"""Garbage in never crashes, hangs or loses the rest of a batch."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.chunking import chunk_text
+from index.ingest import SUPPORTED, Failure, read_bytes
+from index.types import Article
+
+NASTY = st.sampled_from(["\u200b", "\u202e", "\u0000", "\x07", "\ufeff", "\u2028", "😀", "مرحبا بالعالم", "שלום",
+                         "<script>", "@everyone", "**x**", "\r\n", "\t", "…", "U.S.", "\\", '"', "{", "é"])
+HOSTILE_TEXT = st.lists(st.one_of(st.text(max_size=40), NASTY), max_size=60).map("".join)
+
+
+def check_items(items) -> None:
+    for item in items:
+        assert isinstance(item, (Article, Failure))
+        if isinstance(item, Article):
+            assert item.text.strip() and isinstance(item.title, str)
+        else:
+            assert item.reason and "\n" not in item.reason
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(SUPPORTED)), st.binary(max_size=2000))
+def test_any_bytes_in_any_format(suffix, data):
+    check_items(list(read_bytes(f"f{suffix}", data)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from([".txt", ".md", ".jsonl", ".json"]), HOSTILE_TEXT)
+def test_hostile_text(suffix, text):
+    if suffix in (".jsonl", ".json"):
+        text = json.dumps({"id": "x", "title": text[:20], "text": text})
+    items = list(read_bytes(f"f{suffix}", text.encode("utf-8", "surrogatepass")))
+    check_items(items)
+    for a in (i for i in items if isinstance(i, Article)):
+        for c in chunk_text(a.id, a.text, max_chars=200):
+            assert c.text == a.text[c.start : c.end]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from([".html", ".htm"]), HOSTILE_TEXT)
+def test_hostile_html(suffix, text):
+    page = f"<html><head><title>{text[:30]}</title></head><body><p>{text}</p><p>{text[::-1]}</p></body></html>"
+    check_items(list(read_bytes(f"f{suffix}", page.encode("utf-8", "surrogatepass"))))
+
+
+def test_encodings():
+    text = "Título\n\nEl gobierno anunció la medida el martes. ¿Quién la apoyó?"
+    for codec in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
+        (a,) = read_bytes("f.txt", text.encode(codec))
+        assert a.title == "Título" and "martes" in a.text, codec
+    for codec, sample in (("latin-1", "añadido el martes ü ß"), ("cp1252", "“añadido” el martes"), ("shift_jis", "日本語のニュース")):
+        data = f"Title\n\n{sample}".encode(codec)
+        (f,) = read_bytes("f.txt", data)
+        assert isinstance(f, Failure) and "UTF-8" in f.reason, codec
+
+
+def test_ten_megabyte_single_line_is_indexed(tmp_path, fake_engine):
+    big = tmp_path / "big.txt"
+    big.write_text("Huge\n\n" + "word " * 2_000_000, encoding="utf-8")  # 10 MB, one line, no sentence end
+    good = tmp_path / "good.txt"
+    good.write_text("Ferry news\n\nThe ferry returned on Monday.")
+    started = time.monotonic()
+    report = fake_engine.ingest([big, good])
+    elapsed = time.monotonic() - started
+    assert report.added == 2 and not report.failed
+    assert fake_engine.check() == []
+    assert elapsed < 300, "hang guard: 10 MB must not take minutes"
+
+
+def test_batch_with_garbage_indexes_the_rest(tmp_path, fake_engine):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("Ferry news\n\nThe ferry returned on Monday.")
+    (folder / "rtl.txt").write_text("עיתון\n\nהמעבורת חזרה ביום שני. 😀 \u202e reversed")
+    (folder / "bin.txt").write_bytes(bytes(range(256)) * 10)
+    (folder / "broken.html").write_bytes(b"<html><body><div><p>unclosed <b>tags " + b"<i>" * 5000)
+    (folder / "null.json").write_text("null")
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    report = fake_engine.ingest([folder])
+    assert report.added == 3, report.failed  # ok.txt, rtl.txt, and the readable part of broken.html
+    assert {f.where.rsplit("/", 1)[-1] for f in report.failed} >= {"bin.txt", "null.json", "deep.json"}
+    assert fake_engine.check() == []
+
+
+def test_hostile_questions(tmp_path, fake_engine):
+    (tmp_path / "a.txt").write_text("Ferry news\n\nThe ferry returned on Monday.")
+    fake_engine.ingest([tmp_path / "a.txt"])
+    for q in ["x" * 10_000, "?!.,;:'\"()[]{}", "@everyone <@123> **bold** [link](http://evil) ||spoiler||",
+              "NEAR(a b) OR \"x\" AND NOT y*", "ferry " * 3000, "\u202e\u200b😀"]:
+        answer = fake_engine.ask(q)
+        assert answer.question and (answer.found or answer.passages == ())

@@ -1,0 +1,192 @@
+"""Crashes, concurrent writers, failing disks, moves: the index must never be lost or corrupted."""
+
+from __future__ import annotations
+
+import errno
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from index.engine import Engine
+from index.errors import IndexError_
+from index.store import Store
+from tests.conftest import ROOT
+
+# A child process running the real CLI with the fake embedder, committing after every few chunks and
+# slowed a little, so a SIGKILL can land anywhere: mid-read, mid-embed, mid-write, mid-commit.
+CHILD = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests import fakes
+fakes.register()
+slow = fakes.HashEmbedder.encode
+def encode(self, texts, progress=None):
+    time.sleep(0.01)
+    return slow(self, texts, progress)
+fakes.HashEmbedder.encode = encode
+import index.engine as engine
+engine.EMBED_BATCH_CHUNKS = 6
+engine.COMMIT_EVERY_SECONDS = 0.0
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def make_corpus(folder: Path, n: int = 40) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+    words = "river council budget harbour storm festival bridge school election vaccine court mayor".split()
+    for i in range(n):
+        sentences = [f"Report {i} sentence {j} mentions the {rng.choice(words)} and the {rng.choice(words)}."
+                     for j in range(rng.randint(3, 12))]
+        (folder / f"doc{i:03d}.txt").write_text(f"Story {i}\n\n" + " ".join(sentences), encoding="utf-8")
+    return folder
+
+
+def child(args: list[str], config: Path) -> subprocess.Popen:
+    code = CHILD.format(root=str(ROOT))
+    return subprocess.Popen([sys.executable, "-c", code, *args, "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def fake_config(tmp_path: Path, fake_settings) -> Path:
+    cfg = tmp_path / "fake.toml"
+    cfg.write_text(f'index_dir = "{fake_settings.index_path}"\n[model]\nname = "fake-hash"\n')
+    return cfg
+
+
+def test_sigkill_at_random_points_never_corrupts_and_rerun_completes(tmp_path, fake_config, fake_settings):
+    docs = make_corpus(tmp_path / "docs")
+    reference = Engine(replace(fake_settings, index_dir=str(tmp_path / "reference")))
+    reference.ingest([docs])
+    ref_articles, ref_chunks = reference.store.counts()
+
+    rng = random.Random(1234)
+    kills, seen_states = 0, set()
+    # Time a whole run from an empty index, then kill runs at random points within that time.
+    started = time.monotonic()
+    probe = child(["index", str(docs)], fake_config)
+    probe.wait()
+    duration = time.monotonic() - started
+    attempt = 0
+    while kills < 22 and attempt < 80:
+        attempt += 1
+        proc = child(["index", str(docs)], fake_config)
+        time.sleep(rng.uniform(0.0, duration))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if proc.returncode != -signal.SIGKILL:  # it had finished: start over so the next kill lands mid-run
+            shutil.rmtree(fake_settings.index_path, ignore_errors=True)
+            continue
+        kills += 1
+        engine = Engine(fake_settings)
+        try:
+            problems = engine.check()
+        except IndexError_ as exc:  # killed before the first commit: there is no index yet, and it says so
+            assert "no index at" in str(exc)
+            continue
+        assert problems == [], f"kill {kills}: {problems}"
+        articles, chunks = engine.store.counts()
+        seen_states.add(articles)
+        assert articles <= ref_articles and chunks <= ref_chunks
+        if chunks:
+            assert engine.ask("which report mentions the harbour?").passages  # last committed state answers
+    assert kills >= 20, "too few runs were still going when killed"
+    assert len(seen_states) >= 3, f"kills landed in too few places: {sorted(seen_states)}"
+    rerun = child(["index", str(docs)], fake_config)
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    engine = Engine(fake_settings)
+    assert engine.check() == []
+    assert engine.store.counts() == (ref_articles, ref_chunks)  # finished, with no duplicates
+
+
+def test_second_writer_process_is_told_busy(tmp_path, fake_config, fake_settings):
+    docs = make_corpus(tmp_path / "docs", n=600)
+    first = child(["index", str(docs)], fake_config)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait for the first writer's first commit: it has lots left to do
+        try:
+            if Store(fake_settings.index_path).generation() >= 1:
+                break
+        except IndexError_:
+            pass  # not created yet
+        time.sleep(0.02)
+    second = child(["index", str(docs)], fake_config)
+    _, err = second.communicate(timeout=60)
+    first.communicate(timeout=120)
+    assert second.returncode == 1
+    assert "index is busy" in err and "Traceback" not in err
+    assert first.returncode == 0
+    engine = Engine(fake_settings)
+    assert engine.check() == [] and engine.store.counts()[0] == 600
+
+
+def test_reader_sees_commits_without_restart(tmp_path, fake_settings):
+    docs = make_corpus(tmp_path / "docs", n=3)
+    writer = Engine(fake_settings)
+    writer.ingest([docs])
+    reader = Engine(fake_settings)
+    assert not reader.ask("lighthouse keeper retired").found
+    (docs / "new.txt").write_text("Lighthouse news\n\nThe lighthouse keeper retired after forty years.")
+    writer.ingest([docs])
+    answer = reader.ask("lighthouse keeper retired")
+    assert answer.found and answer.passages[0].title == "Lighthouse news"
+
+
+def test_full_disk_fails_the_write_and_keeps_the_index(tmp_path, fake_engine, monkeypatch):
+    docs = make_corpus(tmp_path / "docs", n=5)
+    fake_engine.ingest([docs])
+    before = fake_engine.store.counts()
+    (docs / "more.txt").write_text("More\n\nAnother story about the storm.")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("index.store.faiss.write_index", full)
+    with pytest.raises(IndexError_, match="No space left on device.*keeps its last committed state"):
+        fake_engine.ingest([docs])
+    monkeypatch.undo()
+    fresh = Engine(fake_engine.settings)
+    assert fresh.store.counts() == before and fresh.check() == []
+
+
+def test_export_then_index_rebuilds_an_equivalent_index(tmp_path, fake_engine, fake_settings):
+    docs = make_corpus(tmp_path / "docs", n=8)
+    (docs / "x.jsonl").write_text(json.dumps({"id": "x1", "title": "T", "text": "Body here.", "source": "S",
+                                              "url": "https://s.example/x1", "date": "2024-01-02"}) + "\n")
+    fake_engine.ingest([docs])
+    dump = tmp_path / "export.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in fake_engine.export()))
+    rebuilt = Engine(replace(fake_settings, index_dir=str(tmp_path / "rebuilt")))
+    report = rebuilt.ingest([dump])
+    assert report.added == 9 and not report.failed
+    assert sorted(rebuilt.store.articles(), key=lambda a: a.id) == sorted(fake_engine.store.articles(), key=lambda a: a.id)
+    assert rebuilt.store.counts() == fake_engine.store.counts()
+    q = "which report mentions the bridge?"
+    assert [p.text for p in rebuilt.ask(q).passages] == [p.text for p in fake_engine.ask(q).passages]
+
+
+def test_index_folder_can_be_copied_and_opened_elsewhere(tmp_path, fake_engine, fake_settings):
+    fake_engine.ingest([make_corpus(tmp_path / "docs", n=4)])
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(fake_settings.index_path, moved, ignore=shutil.ignore_patterns("write.lock"))
+    copy = Engine(replace(fake_settings, index_dir=str(moved)))
+    assert copy.check() == [] and copy.store.counts() == fake_engine.store.counts()
+    assert copy.ask("which report sentence mentions it?").passages
+
+
+def test_old_schema_version_says_how_to_rebuild(tmp_path, fake_engine):
+    fake_engine.ingest([make_corpus(tmp_path / "docs", n=1)])
+    fake_engine.store.conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    with pytest.raises(IndexError_, match="schema version 0.*index again"):
+        Store(fake_engine.folder)
