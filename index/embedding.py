@@ -7,10 +7,11 @@ imported only when a model is actually loaded: they cost seconds that commands l
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -45,6 +46,40 @@ def load_embedder(settings: ModelSettings) -> Embedder:
     return factory(settings)
 
 
+def load_query_encoder(settings: ModelSettings) -> Embedder | None:
+    """The verified ONNX export of a local model folder, if one is cached: questions without torch."""
+    if settings.name in _REGISTRY or settings.device != "cpu":
+        return None
+    try:
+        path = Path(resolve_model_path(settings.name))
+        config = json.loads((path / "sentence_bert_config.json").read_text())
+        max_tokens = int(config["max_seq_length"])
+    except (ModelError, OSError, ValueError, KeyError, TypeError):
+        return None
+    from index import query_encoder
+
+    encoder = query_encoder.load(str(path), max_tokens)
+    if encoder is None:
+        return None
+    return _QueryOnly(settings.name, encoder)
+
+
+class _QueryOnly:
+    """Adapts the ONNX encoder to the Embedder interface for the question path."""
+
+    def __init__(self, name: str, encoder: Any) -> None:
+        self.name = name
+        self.dim = encoder.dim
+        self.max_tokens = encoder.max_tokens
+        self._encoder = encoder
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        raise NotImplementedError("the query encoder does not index")
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        return self._encoder.encode(texts)
+
+
 def resolve_model_path(name: str) -> str:
     """The packaged copy for the default model; otherwise the name or path as given."""
     if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
@@ -66,6 +101,7 @@ class SentenceTransformerEmbedder:
         self.name = settings.name
         self.batch_size = settings.batch_size
         path = resolve_model_path(settings.name)
+        self._path = path
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # the weights bar is noise on every ask
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -82,6 +118,17 @@ class SentenceTransformerEmbedder:
         self.dim = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self._tokenizer = self._model.tokenizer
+
+    def export_query_encoder(self) -> None:
+        """Best effort: cache an ONNX copy so later questions skip torch (see index.query_encoder)."""
+        if not Path(self._path).is_dir() or self._model.device.type != "cpu":
+            return
+        try:
+            from index import query_encoder
+
+            query_encoder.export(self._model, self._path, self.max_tokens)
+        except Exception:  # noqa: BLE001 - only speed is lost; the full model keeps answering
+            return
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, special tokens included, as the model will see them."""

@@ -19,7 +19,7 @@ from filelock import FileLock, Timeout
 
 from index.chunking import chunk_text
 from index.config import Settings
-from index.embedding import Embedder, load_embedder
+from index.embedding import Embedder, load_embedder, load_query_encoder
 from index.errors import IndexBusyError, IndexError_, InputError
 from index.ingest import Failure, find_files, read_bytes, read_file
 from index.search import Searcher
@@ -62,6 +62,7 @@ class Engine:
         self.settings = settings
         self.folder = settings.index_path
         self._embedder: Embedder | None = None
+        self._fast: Embedder | None | bool = None
         self._store: Store | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -73,6 +74,21 @@ class Engine:
             if self._embedder is None:
                 self._embedder = load_embedder(self.settings.model)
             return self._embedder
+
+    @property
+    def query_encoder(self) -> Embedder:
+        """What encodes questions: the loaded model if it is loaded, else its cached ONNX export, else the model."""
+        with self._load_lock:
+            if self._embedder is None and self._fast is None:
+                self._fast = load_query_encoder(self.settings.model) or False
+            fast = self._fast if self._embedder is None else None
+        return fast or self.embedder  # type: ignore[return-value]
+
+    def _export_query_encoder(self) -> None:
+        export = getattr(self._embedder, "export_query_encoder", None)
+        if export is not None and not self._fast:
+            export()
+            self._fast = False
 
     def warm_up(self) -> None:
         """Load the model and open the index now rather than on the first question."""
@@ -112,8 +128,10 @@ class Engine:
         if k is not None and not 1 <= k <= 50:
             raise InputError(f"results must be between 1 and 50, got {k}")
         store = self.store
-        searcher = Searcher(store, self.embedder, self.settings.search, self.settings.chunking.max_chars)
-        return searcher.search_many(cleaned, k, ids)
+        searcher = Searcher(store, self.query_encoder, self.settings.search, self.settings.chunking.max_chars)
+        answers = searcher.search_many(cleaned, k, ids)
+        self._export_query_encoder()  # only does work when the slow path just loaded the full model
+        return answers
 
     # -- writing --------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path], progress: FileProgress | None = None) -> IngestReport:
@@ -158,6 +176,7 @@ class Engine:
                 reason = getattr(exc, "strerror", None) or str(exc)
                 raise IndexError_(f"cannot write the index at {self.folder} ({reason}); "
                                   "it keeps its last committed state") from None
+        self._export_query_encoder()
         report.seconds = time.monotonic() - started
         return report
 
