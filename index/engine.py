@@ -165,7 +165,7 @@ class Engine:
             if store.dim != embedder.dim:
                 raise IndexError_(f"index dimension {store.dim} differs from the model's {embedder.dim}")
             try:
-                writer = Writer(store)
+                writer = Writer(store, self.settings.search.exact_below)
                 try:
                     self._write(items, writer, report, total_files, progress)
                     writer.commit()

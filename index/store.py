@@ -19,6 +19,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index import vectors as vectors_mod
 from index.errors import IndexError_
 from index.types import Article, Chunk
 
@@ -65,10 +66,6 @@ def content_hash(article: Article, salt: str) -> str:
     for part in (article.title, article.text, article.source, article.url, article.date):
         h.update(b"\x00" + (part or "").encode("utf-8", "surrogatepass"))
     return h.hexdigest()
-
-
-def _new_index(dim: int) -> faiss.Index:
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -148,10 +145,10 @@ class Store:
                         break
                     name = self.conn.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()
                     if name is None:
-                        self._vectors, self._generation = _new_index(self.dim), gen
+                        self._vectors, self._generation = vectors_mod.new_exact(self.dim), gen
                         break
                     try:
-                        self._vectors = faiss.read_index(str(self.folder / name[0]))
+                        self._vectors = vectors_mod.prepare(faiss.read_index(str(self.folder / name[0])))
                         self._generation = gen
                         break
                     except RuntimeError:
@@ -241,7 +238,7 @@ class Store:
         problems = [f"sqlite: {r[0]}" for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         chunk_ids = {r[0] for r in self.conn.execute("SELECT id FROM chunks")}
         index = self.vectors()
-        vector_ids = set(faiss.vector_to_array(index.id_map).tolist()) if index.ntotal else set()
+        vector_ids = set(vectors_mod.ids_of(index).tolist())
         if index.ntotal != len(vector_ids):
             problems.append(f"vectors: {index.ntotal - len(vector_ids)} duplicate ids")
         for label, missing in (("chunks without a vector", chunk_ids - vector_ids),
@@ -299,10 +296,11 @@ class Writer:
     The caller holds the index's write lock for the writer's whole life.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, exact_below: int = 0) -> None:
         self.store = store
+        self.exact_below = exact_below
         self.conn = _connect(store.db_path)
-        self.vectors = faiss.clone_index(store.vectors()) if store.vectors().ntotal else _new_index(store.dim)
+        self.vectors = faiss.clone_index(store.vectors()) if store.vectors().ntotal else vectors_mod.new_exact(store.dim)
         self.dirty = False
         _remove_orphans(self.conn, store.folder)
         self.conn.execute("BEGIN IMMEDIATE")
@@ -345,6 +343,7 @@ class Writer:
             return
         gen = int(self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1
         name = f"vectors-{gen}.faiss"
+        self.vectors = vectors_mod.maybe_upgrade(self.vectors, self.exact_below)
         tmp = self.store.folder / (name + ".tmp")
         faiss.write_index(self.vectors, str(tmp))
         with open(tmp, "rb") as f:
