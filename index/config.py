@@ -44,7 +44,7 @@ class SearchSettings:
     candidates: int = 40
     keyword_weight: float = 0.5
     relevance_floor: float = 0.3
-    exact_below: int = 200_000
+    exact_below: int = 50_000
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,9 @@ class Store:
         if not self.db_path.exists():
             raise IndexError_(f"no index at {folder}: run 'quotebot index PATH' first")
         self._local = threading.local()
+        self._df_cache: dict[str, int] = {}
+        self._df_generation = -1
+        vectors_mod.single_threaded_search()
         self._vectors: faiss.Index | None = None
         self._generation = -1
         self._reload_lock = threading.Lock()
@@ -207,14 +210,22 @@ class Store:
         return [(int(r), float(s)) for r, s in self.conn.execute(sql, args).fetchall()]
 
     def doc_freqs(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-        """Chunk counts per (stemmed) term and the total chunk count, for idf weights."""
-        terms = sorted(set(terms))
-        total = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        if not terms:
-            return {}, total
-        marks = ",".join("?" * len(terms))
-        rows = self.conn.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", terms)
-        return dict(rows.fetchall()), total
+        """Chunk counts per (stemmed) term and the total chunk count, for idf weights.
+
+        Cached per committed generation: fts5vocab lookups cost milliseconds per term on a large index.
+        """
+        gen = self.generation()
+        if gen != self._df_generation:
+            self._df_cache, self._df_generation = {}, gen
+            self._df_cache[""] = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        cache = self._df_cache
+        missing = sorted(set(terms) - cache.keys())
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(self.conn.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", missing))
+            for term in missing:
+                cache[term] = found.get(term, 0)
+        return {t: cache[t] for t in set(terms) if cache.get(t)}, cache[""]
 
     def article_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}

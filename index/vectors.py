@@ -8,12 +8,19 @@ FAISS's HNSW supports neither.
 from __future__ import annotations
 
 import math
+import os
 
 import faiss
 import numpy as np
 
 # Measured in bench/scale.py: with nlist = 4·sqrt(n), probing nlist/16 lists keeps recall@10 >= 0.95.
 PROBE_FRACTION = 1 / 16
+
+
+def single_threaded_search() -> None:
+    """One OpenMP thread for queries: on 2 cores a single-question search over 100k vectors took 116 ms
+    with FAISS's default threads (barrier contention) and 15.5 ms with one (bench/scale.py)."""
+    faiss.omp_set_num_threads(1)
 
 
 def new_exact(dim: int) -> faiss.Index:
@@ -58,7 +65,11 @@ def to_approximate(index: faiss.Index, seed: int = 0) -> faiss.Index:
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(seed)
     sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)]
-    ivf.train(np.ascontiguousarray(sample))
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # k-means training does use every core
+    try:
+        ivf.train(np.ascontiguousarray(sample))
+    finally:
+        single_threaded_search()
     ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
     ivf.add_with_ids(np.ascontiguousarray(vectors), ids.astype(np.int64))
     return prepare(ivf)
