@@ -190,3 +190,53 @@ def test_old_schema_version_says_how_to_rebuild(tmp_path, fake_engine):
     fake_engine.store.conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
     with pytest.raises(IndexError_, match="schema version 0.*index again"):
         Store(fake_engine.folder)
+
+
+def test_answers_keep_coming_while_another_process_ingests(tmp_path, fake_config, fake_settings):
+    base = make_corpus(tmp_path / "base", n=5)
+    reader = Engine(fake_settings)
+    reader.ingest([base])
+    more = make_corpus(tmp_path / "more", n=300)
+    (more / "zz-lighthouse.txt").write_text("Lighthouse news\n\nThe lighthouse keeper retired after forty years.")
+    writer = child(["index", str(more)], fake_config)
+    answered = 0
+    while writer.poll() is None:
+        assert reader.ask("which report mentions the harbour?").found
+        assert reader.check() == [] if answered % 20 == 0 else True
+        answered += 1
+    assert writer.returncode == 0, writer.stderr.read()
+    assert answered > 5, "the writer finished before the reader could ask during it"
+    assert reader.ask("lighthouse keeper retired").passages[0].title == "Lighthouse news"  # no restart needed
+    assert reader.store.counts()[0] == 306
+
+
+def test_questions_during_an_ingest_thread_see_the_last_commit(tmp_path, fake_settings):
+    import threading
+
+    from tests.fakes import HashEmbedder
+
+    engine = Engine(fake_settings)
+    engine.ingest([make_corpus(tmp_path / "base", n=5)])
+    before = engine.store.counts()
+    gate, release = threading.Event(), threading.Event()
+    original = HashEmbedder.encode
+
+    def held(self, texts, progress=None):
+        if len(texts) > 1:  # the ingest's batch, not a question
+            gate.set()
+            release.wait(10)
+        return original(self, texts, progress)
+
+    HashEmbedder.encode = held
+    try:
+        big = make_corpus(tmp_path / "big", n=50)
+        worker = threading.Thread(target=engine.ingest, args=([big],))
+        worker.start()
+        assert gate.wait(10)
+        answer = engine.ask("which report mentions the harbour?")  # while the ingest holds the write lock
+        assert answer.found and engine.store.counts() == before
+        release.set()
+        worker.join(30)
+    finally:
+        HashEmbedder.encode = original
+    assert engine.store.counts()[0] == 55
