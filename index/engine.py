@@ -158,24 +158,24 @@ class Engine:
                 progress: FileProgress | None) -> IngestReport:
         started = time.monotonic()
         embedder = self.embedder
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self._write_lock, self._file_lock():
-            create_store(self.folder, self.settings.model.name, embedder.dim)
-            store = self.store
-            if store.dim != embedder.dim:
-                raise IndexError_(f"index dimension {store.dim} differs from the model's {embedder.dim}")
-            try:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self._write_lock, self._file_lock():
+                create_store(self.folder, self.settings.model.name, embedder.dim)
+                store = self.store
+                if store.dim != embedder.dim:
+                    raise IndexError_(f"index dimension {store.dim} differs from the model's {embedder.dim}")
                 writer = Writer(store, self.settings.search.exact_below)
                 try:
                     self._write(items, writer, report, total_files, progress)
                     writer.commit()
                 finally:
                     writer.close()
-            except (OSError, sqlite3.OperationalError) as exc:
-                # A full or read-only disk: the last commit stands, and the user must know this one didn't.
-                reason = getattr(exc, "strerror", None) or str(exc)
-                raise IndexError_(f"cannot write the index at {self.folder} ({reason}); "
-                                  "it keeps its last committed state") from None
+        except (OSError, sqlite3.OperationalError) as exc:
+            # A full or read-only disk: the last commit stands, and the user must know this one didn't.
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise IndexError_(f"cannot write the index at {self.folder} ({reason}); "
+                              "it keeps its last committed state") from None
         self._export_query_encoder()
         report.seconds = time.monotonic() - started
         return report

@@ -240,3 +240,24 @@ def test_questions_during_an_ingest_thread_see_the_last_commit(tmp_path, fake_se
     finally:
         HashEmbedder.encode = original
     assert engine.store.counts()[0] == 55
+
+
+def test_read_only_index_fails_the_write_and_keeps_the_index(tmp_path, fake_engine, monkeypatch):
+    import sqlite3
+
+    import index.store as store_mod
+
+    docs = make_corpus(tmp_path / "docs", n=5)
+    fake_engine.ingest([docs])
+    before = fake_engine.store.counts()
+    (docs / "more.txt").write_text("More\n\nAnother story about the storm.")
+
+    def read_only(path):  # what a read-only mount gives: SQLite refuses every write
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+
+    monkeypatch.setattr(store_mod, "_connect", read_only)
+    with pytest.raises(IndexError_, match="readonly database.*keeps its last committed state"):
+        fake_engine.ingest([docs])
+    monkeypatch.undo()
+    fresh = Engine(fake_engine.settings)
+    assert fresh.store.counts() == before and fresh.check() == []
