@@ -216,8 +216,9 @@ class Store:
         """
         gen = self.generation()
         if gen != self._df_generation:
-            self._df_cache, self._df_generation = {}, gen
-            self._df_cache[""] = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            # Built whole, then swapped in: other threads read the cache while it is replaced.
+            total = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            self._df_cache, self._df_generation = {"": total}, gen
         cache = self._df_cache
         missing = sorted(set(terms) - cache.keys())
         if missing:
