@@ -1,0 +1,172 @@
+"""Asking: the /ask slash command, @mentions, and the More/Back buttons that page through quotes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import render
+from bot.discord.render import Page
+from bot.discord.safety import NO_PINGS
+from index.errors import InputError, QuotebotError
+
+if TYPE_CHECKING:
+    from bot.discord.client import QuotebotBot
+
+log = logging.getLogger("quotebot.discord.ask")
+
+PAGES = 3  # the engine is asked for this many pages of quotes; More shows the next ones
+# An interaction's token (needed to take the buttons off a slash answer) lasts 15 minutes.
+TOKEN_LIFETIME = 14 * 60.0
+QUESTION_MAX = 1000
+EMPTY_QUESTION = "Ask me something after the mention, e.g. “@Quotebot who supported the offensive?”, or use /ask."
+UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may still be empty: an admin can add "
+               "articles with /index). The details are in the bot's log.")
+
+
+class PageView(discord.ui.View):
+    """Back/More buttons over an answer's pages; only the asker may use them, until the timeout."""
+
+    def __init__(self, pages: list[Page], owner_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.pages = pages
+        self.owner_id = owner_id
+        self.index = 0
+        self.message: discord.Message | discord.WebhookMessage | None = None
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.back.disabled = self.index == 0
+        self.more.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "Only the person who asked can page through these quotes; ask your own with /ask.",
+            ephemeral=True, allowed_mentions=NO_PINGS)
+        return False
+
+    async def _show(self, interaction: discord.Interaction) -> None:
+        self._update_buttons()
+        page = self.pages[self.index]
+        await interaction.response.edit_message(content=page.content, embeds=page.embeds, view=self,
+                                                allowed_mentions=NO_PINGS)
+
+    @discord.ui.button(label="Back", style=discord.ButtonStyle.secondary)
+    async def back(self, interaction: discord.Interaction, button: discord.ui.Button[PageView]) -> None:
+        self.index = max(0, self.index - 1)
+        await self._show(interaction)
+
+    @discord.ui.button(label="More", style=discord.ButtonStyle.primary)
+    async def more(self, interaction: discord.Interaction, button: discord.ui.Button[PageView]) -> None:
+        self.index = min(len(self.pages) - 1, self.index + 1)
+        await self._show(interaction)
+
+    async def on_timeout(self) -> None:
+        # Remove the buttons, so nobody presses one that no longer answers.
+        if self.message is not None:
+            try:
+                await self.message.edit(view=None, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:  # deleted message, or an interaction token past 15 min
+                log.debug("could not remove the buttons: %s", exc)
+
+
+class AskCog(commands.Cog):
+    """Questions by slash command or mention, answered with the engine's quotes."""
+
+    def __init__(self, bot: QuotebotBot) -> None:
+        self.bot = bot
+
+    async def _pages(self, question: str, per_page: int) -> list[Page]:
+        """The engine's Answer, asked in a worker thread so the gateway heartbeat never waits on it."""
+        answer = await asyncio.to_thread(self.bot.engine.ask, question, per_page * PAGES)
+        self.bot.answered += 1
+        log.info("answered a question: %d quotes%s", len(answer.passages), "" if answer.found else " (no match)")
+        return render.answer_pages(answer, per_page)
+
+    def _per_page(self, results: int | None) -> int:
+        wanted = results if results is not None else self.bot.settings.search.results
+        return min(max(wanted, 1), render.PER_PAGE_MAX)
+
+    def _view(self, pages: list[Page], owner_id: int, *, slash: bool) -> PageView | None:
+        if len(pages) < 2:
+            return None
+        timeout = self.bot.settings.discord.page_timeout_seconds
+        return PageView(pages, owner_id, min(timeout, TOKEN_LIFETIME) if slash else timeout)
+
+    @staticmethod
+    def _failure(exc: QuotebotError) -> str:
+        if isinstance(exc, InputError):
+            return render.notice(f"Sorry, I can't answer that: {exc}")
+        log.warning("question failed: %s", exc)
+        return UNAVAILABLE
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="What you want to know", results="Quotes per page, 1 to 5")
+    async def ask(self, interaction: discord.Interaction,
+                  question: app_commands.Range[str, 1, QUESTION_MAX],
+                  results: app_commands.Range[int, 1, render.PER_PAGE_MAX] | None = None) -> None:
+        """Answer a question with verbatim quotes from the indexed news articles."""
+        if not self.bot.channel_allowed(interaction.channel):
+            await interaction.response.send_message(self.bot.refusal_for_channel(), ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
+            return
+        if not question.strip():
+            await interaction.response.send_message(EMPTY_QUESTION, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        wait = self.bot.cooldown.hit(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(render.wait_text(wait), ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        # Discord drops an interaction not acknowledged within 3 s; the engine may take longer.
+        await interaction.response.defer(thinking=True)
+        per_page = self._per_page(results)
+        try:
+            pages = await self._pages(question, per_page)
+        except QuotebotError as exc:
+            await interaction.followup.send(self._failure(exc), allowed_mentions=NO_PINGS)
+            return
+        view = self._view(pages, interaction.user.id, slash=True)
+        first = pages[0]
+        if view is None:
+            await interaction.followup.send(content=first.content, embeds=first.embeds, allowed_mentions=NO_PINGS)
+        else:
+            view.message = await interaction.followup.send(content=first.content, embeds=first.embeds, view=view,
+                                                           allowed_mentions=NO_PINGS, wait=True)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A message that mentions the bot is a question; the answer replies to it."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.webhook_id is not None:
+            return
+        mention = re.compile(rf"<@!?{me.id}>")
+        if not mention.search(message.content) or not self.bot.channel_allowed(message.channel):
+            return
+        question = " ".join(mention.sub(" ", message.content).split())[:QUESTION_MAX]
+        if not question:
+            await message.reply(EMPTY_QUESTION, allowed_mentions=NO_PINGS, mention_author=False)
+            return
+        wait = self.bot.cooldown.hit(message.author.id)
+        if wait:  # a reply, as a mention cannot be answered ephemerally
+            await message.reply(render.wait_text(wait), allowed_mentions=NO_PINGS, mention_author=False)
+            return
+        try:
+            async with message.channel.typing():
+                pages = await self._pages(question, self._per_page(None))
+        except QuotebotError as exc:
+            await message.reply(self._failure(exc), allowed_mentions=NO_PINGS, mention_author=False)
+            return
+        view = self._view(pages, message.author.id, slash=False)
+        first = pages[0]
+        sent = await message.reply(content=first.content, embeds=first.embeds, view=view,
+                                   allowed_mentions=NO_PINGS, mention_author=False)
+        if view is not None:
+            view.message = sent

@@ -1,0 +1,109 @@
+"""The bot: a discord.py client holding the engine, the asking and admin cogs, and shared checks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import render
+from bot.discord.admin import AdminCog
+from bot.discord.ask import AskCog
+from bot.discord.cooldown import Cooldown
+from bot.discord.safety import NO_PINGS
+from index.config import Settings
+from index.engine import Engine
+
+log = logging.getLogger("quotebot.discord")
+
+
+def intents() -> discord.Intents:
+    """Guilds (channels, roles) and guild messages; no privileged intent.
+
+    Discord delivers the content of messages that mention the bot without MESSAGE_CONTENT, and
+    mentions are the only messages the bot reads.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    return wanted
+
+
+class QuotebotTree(app_commands.CommandTree):
+    """Command tree whose unexpected errors reach the user as a polite line, and the log in full."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.error("command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)
+        text = "Sorry, something went wrong on my side; the details are in the bot's log."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            pass
+
+
+class QuotebotBot(commands.Bot):
+    """Answers by slash command and mention; the engine is shared by every handler and thread."""
+
+    def __init__(self, settings: Settings, engine: Engine, **options: Any) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, help_command=None, intents=intents(),
+                         allowed_mentions=NO_PINGS, tree_cls=QuotebotTree, **options)
+        self.settings = settings
+        self.engine = engine
+        self.cooldown = Cooldown(settings.discord.cooldown_seconds)
+        self.started = time.monotonic()
+        self.answered = 0
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(AskCog(self))
+        await self.add_cog(AdminCog(self))
+        log.info("loading the model %s", self.settings.model.name)
+        started = time.monotonic()
+        await asyncio.to_thread(self.engine.warm_up)  # once, here, so no question pays for it
+        log.info("model ready in %.1f s", time.monotonic() - started)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands: with one guild at once (for testing), or globally."""
+        guild_id = self.settings.discord.sync_guild
+        try:
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d slash commands to guild %d", len(synced), guild_id)
+            else:
+                synced = await self.tree.sync()
+                log.info("synced %d slash commands globally (Discord may take a while to show them)", len(synced))
+        except discord.HTTPException as exc:
+            # The bot still answers mentions; the fix is on Discord's side, so say which one.
+            log.error("could not sync slash commands (%s %s): invite the bot with the 'applications.commands' "
+                      "scope%s", exc.status, exc.text, f" to guild {guild_id}" if guild_id else "")
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the asking cog handles mentions, so nothing else reads messages."""
+
+    def channel_allowed(self, channel: object) -> bool:
+        """allowed_channels (empty = all); a thread counts as its parent channel."""
+        allowed = self.settings.discord.allowed_channels
+        if not allowed:
+            return True
+        ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
+        return any(i in allowed for i in ids if i is not None)
+
+    def refusal_for_channel(self) -> str:
+        channels = ", ".join(f"<#{c}>" for c in self.settings.discord.allowed_channels[:10])
+        return render.notice(f"Sorry, I only answer questions in {channels}.")
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started

@@ -1,0 +1,470 @@
+"""A small fake of Discord's gateway and REST API, served on 127.0.0.1 by aiohttp inside the tests.
+
+The real discord.py client talks to it over HTTP and a websocket; tests read the JSON the bot sent.
+It enforces none of Discord's rules (permissions, deadlines, limits) except what the bot's design
+relies on being faithful: intents decide which message content arrives, and unknown routes are 404s
+recorded in ``unknown`` so a gap fails a test instead of passing silently. Interactions must be
+acknowledged once and within Discord's 3 seconds; a breach is recorded in ``problems``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import discord
+import yarl
+from aiohttp import WSMsgType, web
+
+GUILD_MESSAGES = 1 << 9
+MESSAGE_CONTENT = 1 << 15
+MANAGE_GUILD = 1 << 5
+SEND_MESSAGES = 1 << 11
+
+T = TypeVar("T")
+_ids = itertools.count(1_300_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # Exactly "application/json": with a charset suffix discord.py reads the body as text.
+    return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+
+@dataclass
+class Call:
+    """One REST request the bot made."""
+
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The message a send or edit carries (an interaction callback nests it under "data")."""
+        if self.path.endswith("/callback"):
+            return (self.body or {}).get("data") or {}
+        return self.body or {}
+
+
+def user(name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {"id": snowflake(), "username": name, "discriminator": "0", "global_name": name, "avatar": None,
+            "bot": bot, "flags": 0}
+
+
+class FakeDiscord:
+    """Gateway + REST on one local port; one bot, one guild with two text channels."""
+
+    def __init__(self, *, token: str = "fake-token", heartbeat_interval_ms: int = 41250) -> None:
+        self.token = token
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.bot_user = user("Quotebot", bot=True)
+        self.owner = user("owner")
+        self.app_id = snowflake()
+        self.guild_id = snowflake()
+        self.channel_id = snowflake()
+        self.other_channel_id = snowflake()
+        self.admin_role = {"id": snowflake(), "name": "Quote Admins", "permissions": "0", "position": 1, "color": 0,
+                           "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+        self.calls: list[Call] = []
+        self.unknown: list[str] = []
+        self.problems: list[str] = []
+        self.heartbeats: list[float] = []
+        self.identify: dict[str, Any] | None = None
+        self.identifies = 0
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.attachments: dict[str, bytes] = {}
+        self.commands: list[dict[str, Any]] = []
+        self._interactions: dict[str, dict[str, Any]] = {}  # token -> what the fake knows of that interaction
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._ready = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/cdn/attachments/{id}/{name}", self._attachment)
+        app.router.add_route("*", "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[None]:
+        """Point discord.py's REST base and gateway at this fake."""
+        old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = f"{self.base}/api/v10"
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE = old_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    # -- waiting --------------------------------------------------------------------------------
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def wait_until(self, condition: Callable[[], T], timeout: float = 10.0) -> T:
+        """The first truthy value of ``condition()``, checked again after every recorded call."""
+        async with asyncio.timeout(timeout):
+            while True:
+                changed = self._changed
+                value = condition()
+                if value:
+                    return value
+                await changed.wait()
+
+    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 10.0) -> Call:
+        """The first recorded call matching ``predicate``, waiting for it if need be."""
+        return await self.wait_until(lambda: next((c for c in self.calls if predicate(c)), None), timeout)
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self._ready.wait(), timeout)
+
+    def replies_to(self, token: str) -> list[Call]:
+        """Calls answering the interaction with this token: callback, follow-ups, edits."""
+        return [c for c in self.calls if f"/{token}/" in c.path + "/"]
+
+    # -- gateway --------------------------------------------------------------------------------
+    async def _send(self, payload: dict[str, Any]) -> None:
+        assert self._ws is not None, "the bot is not connected"
+        await self._ws.send_str(json.dumps(payload))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        await self._send({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await self._send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            payload = json.loads(msg.data)
+            op = payload.get("op")
+            if op == 1:
+                self.heartbeats.append(time.monotonic())
+                await self._send({"op": 11})
+            elif op == 2:
+                self.identify = payload["d"]
+                self.identifies += 1
+                if payload["d"].get("token") != self.token:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                await self.dispatch("READY", self._ready_payload())
+                await self.dispatch("GUILD_CREATE", self._guild_payload())
+                self._ready.set()
+        return ws
+
+    def _ready_payload(self) -> dict[str, Any]:
+        return {"v": 10, "user": self.bot_user, "guilds": [{"id": self.guild_id, "unavailable": True}],
+                "session_id": "fake-session", "resume_gateway_url": self.gateway_url, "private_channels": [],
+                "relationships": [], "application": {"id": self.app_id, "flags": 0}, "shard": [0, 1]}
+
+    def _channel(self, channel_id: str, name: str, position: int) -> dict[str, Any]:
+        return {"id": channel_id, "type": 0, "guild_id": self.guild_id, "name": name, "position": position,
+                "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+                "last_message_id": None, "rate_limit_per_user": 0}
+
+    def _guild_payload(self) -> dict[str, Any]:
+        everyone = {"id": self.guild_id, "name": "@everyone", "permissions": str(SEND_MESSAGES), "position": 0,
+                    "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+        bot_member = {"user": self.bot_user, "roles": [], "joined_at": _now(), "deaf": False, "mute": False,
+                      "flags": 0}
+        return {"id": self.guild_id, "name": "Test Guild", "icon": None, "owner_id": self.owner["id"],
+                "roles": [everyone, self.admin_role],
+                "channels": [self._channel(self.channel_id, "general", 0),
+                             self._channel(self.other_channel_id, "other", 1)],
+                "members": [bot_member], "member_count": 1, "large": False, "unavailable": False,
+                "joined_at": _now(), "emojis": [], "stickers": [], "features": [], "threads": [],
+                "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
+                "soundboard_sounds": [], "verification_level": 0, "default_message_notifications": 0,
+                "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
+                "nsfw_level": 0, "system_channel_flags": 0}
+
+    def member(self, who: dict[str, Any], roles: list[str] | None = None,
+               permissions: int = SEND_MESSAGES) -> dict[str, Any]:
+        return {"user": who, "roles": roles or [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0,
+                "permissions": str(permissions)}
+
+    # -- what users do --------------------------------------------------------------------------
+    async def post_message(self, author: dict[str, Any], content: str, *, channel_id: str | None = None,
+                           mention_bot: bool | None = None) -> dict[str, Any] | None:
+        """A user's message; Discord blanks content the bot may not read. None if not delivered."""
+        intents = int((self.identify or {}).get("intents", 0))
+        if not intents & GUILD_MESSAGES:
+            return None
+        mentioned = f"<@{self.bot_user['id']}>" in content or f"<@!{self.bot_user['id']}>" in content
+        if mention_bot is not None:
+            mentioned = mention_bot
+        data = {"id": snowflake(), "channel_id": channel_id or self.channel_id, "guild_id": self.guild_id,
+                "author": author, "member": {k: v for k, v in self.member(author).items() if k != "user"},
+                "content": content if mentioned or intents & MESSAGE_CONTENT else "",
+                "timestamp": _now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
+                "mentions": [self.bot_user] if mentioned else [], "mention_roles": [], "attachments": [],
+                "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": []}
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+    def add_attachment(self, filename: str, data: bytes, *, size: int | None = None) -> dict[str, Any]:
+        """An uploaded file, served by this fake at a local URL (like Discord's CDN)."""
+        att_id = snowflake()
+        self.attachments[att_id] = data
+        url = f"{self.base}/cdn/attachments/{att_id}/{filename}"
+        return {"id": att_id, "filename": filename, "size": len(data) if size is None else size, "url": url,
+                "proxy_url": url, "content_type": "text/plain"}
+
+    def _interaction(self, kind: int, who: dict[str, Any], data: dict[str, Any], *, roles: list[str] | None,
+                     permissions: int, channel_id: str | None, message: dict[str, Any] | None = None
+                     ) -> dict[str, Any]:
+        token = "itoken-" + snowflake()
+        payload = {"id": snowflake(), "application_id": self.app_id, "type": kind, "data": data,
+                   "guild_id": self.guild_id, "channel_id": channel_id or self.channel_id,
+                   "channel": self._channel(channel_id or self.channel_id, "general", 0),
+                   "member": self.member(who, roles, permissions), "token": token, "version": 1,
+                   "app_permissions": str(SEND_MESSAGES), "locale": "en-US", "guild_locale": "en-US",
+                   "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
+                   "attachment_size_limit": 10 * 1024 * 1024}
+        if message is not None:
+            payload["message"] = message
+        self._interactions[token] = {"id": payload["id"], "type": kind, "original": None, "filled": False,
+                                     "message": message["id"] if message else None, "acked": False,
+                                     "at": time.monotonic()}
+        return payload
+
+    async def slash(self, who: dict[str, Any], name: str, options: dict[str, Any] | None = None, *,
+                    roles: list[str] | None = None, permissions: int = SEND_MESSAGES,
+                    channel_id: str | None = None, attachments: list[dict[str, Any]] | None = None) -> str:
+        """A slash command; returns the interaction token (the key to its replies)."""
+        types = {str: 3, int: 4, bool: 5}
+        opts = []
+        for key, value in (options or {}).items():
+            if isinstance(value, dict) and "filename" in value:
+                opts.append({"name": key, "type": 11, "value": value["id"]})
+            else:
+                opts.append({"name": key, "type": types[type(value)], "value": value})
+        data: dict[str, Any] = {"id": snowflake(), "name": name, "type": 1, "options": opts}
+        if attachments:
+            data["resolved"] = {"attachments": {a["id"]: a for a in attachments}}
+        payload = self._interaction(2, who, data, roles=roles, permissions=permissions, channel_id=channel_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload["token"]
+
+    async def click(self, who: dict[str, Any], message: dict[str, Any], custom_id: str) -> str:
+        """A button press on a message the bot sent; returns the interaction token."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        payload = self._interaction(3, who, data, roles=None, permissions=SEND_MESSAGES,
+                                    channel_id=message.get("channel_id"), message=message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload["token"]
+
+    # -- REST -----------------------------------------------------------------------------------
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.attachments.get(request.match_info["id"])
+        if data is None:
+            return _json({"message": "404: Not Found", "code": 0}, 404)
+        return web.Response(body=data, headers={"Content-Type": "application/octet-stream"})
+
+    def _stored_message(self, body: dict[str, Any], channel_id: str, **extra: Any) -> dict[str, Any]:
+        msg = {"id": snowflake(), "channel_id": channel_id, "guild_id": self.guild_id, "author": self.bot_user,
+               "content": body.get("content") or "", "embeds": body.get("embeds") or [],
+               "components": body.get("components") or [], "attachments": [], "timestamp": _now(),
+               "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
+               "mention_roles": [], "pinned": False, "type": 19 if body.get("message_reference") else 0,
+               "flags": int(body.get("flags") or 0), **extra}
+        if body.get("message_reference"):
+            msg["message_reference"] = body["message_reference"]
+        self.messages[msg["id"]] = msg
+        return msg
+
+    def _edit(self, message_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        msg = self.messages.get(message_id)
+        if msg is None:
+            return None
+        for key in ("content", "embeds", "components", "flags"):
+            if key in body:
+                msg[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        msg["edited_timestamp"] = _now()
+        return msg
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.removeprefix("/api/v10")
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type == "multipart/form-data":
+                form = await request.post()
+                body = json.loads(str(form.get("payload_json", "{}")))
+            else:
+                raw = await request.read()
+                body = json.loads(raw) if raw else None
+        call = Call(request.method, path, dict(request.query), body, dict(request.headers))
+        self._record(call)
+        for method, pattern, handler, bot_auth in self._routes():
+            m = re.fullmatch(pattern, path)
+            if m and method == request.method:
+                if bot_auth and request.headers.get("Authorization") != f"Bot {self.token}":
+                    return _json({"message": "401: Unauthorized", "code": 0}, 401)
+                return await handler(call, *m.groups())
+        self.unknown.append(f"{request.method} {path}")
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _routes(self) -> list[tuple[str, str, Callable[..., Any], bool]]:
+        """(method, path pattern, handler, needs the bot token); interaction routes carry their own."""
+        a = self.app_id
+        return [
+            ("GET", r"/users/@me", self._me, True),
+            ("GET", r"/oauth2/applications/@me", self._application, True),
+            ("GET", r"/gateway(?:/bot)?", self._gateway_info, True),
+            ("PUT", rf"/applications/{a}/commands", self._sync, True),
+            ("PUT", rf"/applications/{a}/guilds/(\d+)/commands", self._sync, True),
+            ("POST", r"/channels/(\d+)/messages", self._create_message, True),
+            ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._edit_message, True),
+            ("POST", r"/channels/(\d+)/typing", self._typing, True),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback, False),
+            ("POST", rf"/webhooks/{a}/([^/]+)", self._webhook_create, False),
+            ("PATCH", rf"/webhooks/{a}/([^/]+)/messages/(@original|\d+)", self._webhook_edit, False),
+            ("GET", rf"/webhooks/{a}/([^/]+)/messages/(@original|\d+)", self._webhook_get, False),
+        ]
+
+    async def _me(self, call: Call) -> web.Response:
+        return _json(self.bot_user)
+
+    async def _application(self, call: Call) -> web.Response:
+        return _json({"id": self.app_id, "name": "Quotebot", "icon": None, "description": "", "bot_public": True,
+                      "bot_require_code_grant": False, "owner": self.owner, "verify_key": "0" * 64, "team": None,
+                      "flags": 0, "summary": "", "rpc_origins": []})
+
+    async def _gateway_info(self, call: Call) -> web.Response:
+        return _json({"url": self.gateway_url, "shards": 1,
+                      "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
+                                              "max_concurrency": 1}})
+
+    async def _sync(self, call: Call, guild_id: str | None = None) -> web.Response:
+        out = []
+        for cmd in call.body or []:
+            out.append({**cmd, "id": snowflake(), "application_id": self.app_id, "version": snowflake(),
+                        **({"guild_id": guild_id} if guild_id else {})})
+        self.commands = out
+        return _json(out)
+
+    async def _create_message(self, call: Call, channel_id: str) -> web.Response:
+        return _json(self._stored_message(call.body or {}, channel_id))
+
+    async def _edit_message(self, call: Call, channel_id: str, message_id: str) -> web.Response:
+        msg = self._edit(message_id, call.body or {})
+        return _json(msg) if msg else _json({"message": "Unknown Message", "code": 10008}, 404)
+
+    async def _typing(self, call: Call, channel_id: str) -> web.Response:
+        return web.Response(status=204)
+
+    async def _callback(self, call: Call, interaction_id: str, token: str) -> web.Response:
+        state = self._interactions.get(token)
+        if state is None or state["id"] != interaction_id:
+            return _json({"message": "Unknown interaction", "code": 10062}, 404)
+        late = time.monotonic() - state["at"]
+        if late > 3.0:
+            self.problems.append(f"interaction {interaction_id} acknowledged after {late:.1f} s")
+            return _json({"message": "Unknown interaction", "code": 10062}, 404)
+        if state["acked"]:
+            self.problems.append(f"interaction {interaction_id} acknowledged twice")
+            return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+        state["acked"] = True
+        kind = (call.body or {}).get("type")
+        data = (call.body or {}).get("data") or {}
+        info: dict[str, Any] = {"id": interaction_id, "type": state["type"]}
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 5):  # a message, or the "thinking…" placeholder the first follow-up fills
+            msg = self._stored_message(data, self.channel_id, interaction_token=token)
+            state["original"] = msg["id"]
+            info.update(response_message_id=msg["id"], response_message_loading=kind == 5,
+                        response_message_ephemeral=bool(int(data.get("flags") or 0) & 64))
+            resource["message"] = msg
+        elif kind == 7 and state["message"]:  # update the message the button is on
+            resource["message"] = self._edit(state["message"], data)
+        return _json({"interaction": info, "resource": resource})
+
+    async def _webhook_create(self, call: Call, token: str) -> web.Response:
+        state = self._interactions.get(token)
+        if state is None:
+            return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        original = self.messages.get(state["original"] or "")
+        if original is not None and not state["filled"] and not original["content"] and not original["embeds"]:
+            # After a deferred reply, Discord puts the first follow-up into the "thinking…" message.
+            state["filled"] = True
+            return _json(self._edit(original["id"], {**(call.body or {}), "flags": original["flags"]}))
+        return _json(self._stored_message(call.body or {}, self.channel_id, interaction_token=token,
+                                          webhook_id=self.app_id))
+
+    async def _webhook_edit(self, call: Call, token: str, message_id: str) -> web.Response:
+        state = self._interactions.get(token)
+        if state is None:
+            return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        target = state["original"] if message_id == "@original" else message_id
+        msg = self._edit(target or "", call.body or {})
+        return _json(msg) if msg else _json({"message": "Unknown Message", "code": 10008}, 404)
+
+    async def _webhook_get(self, call: Call, token: str, message_id: str) -> web.Response:
+        state = self._interactions.get(token) or {}
+        msg = self.messages.get(state.get("original") if message_id == "@original" else message_id)
+        return _json(msg) if msg else _json({"message": "Unknown Message", "code": 10008}, 404)
+
+
+@contextlib.contextmanager
+def served_in_thread(fake: FakeDiscord) -> Iterator[FakeDiscord]:
+    """The fake on its own event loop in a thread, for code that runs its own ``asyncio.run``."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
+    try:
+        with fake.patched():
+            yield fake
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

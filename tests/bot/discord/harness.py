@@ -1,0 +1,110 @@
+"""Helpers for the over-the-wire tests: a real discord.py client connected to the local fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from typing import Any
+
+from bot.discord.client import QuotebotBot
+from bot.discord.render import limit_problems
+from bot.discord.safety import URL_PATTERN
+from index.config import DiscordSettings, Settings
+from index.engine import Engine
+from tests.bot.discord.fake_discord import Call, FakeDiscord
+
+TOKEN = "MTIzNDU2Nzg5MDEy.fake.secret-token-value"
+
+
+def with_discord(settings: Settings, **discord: Any) -> Settings:
+    """Settings with a [discord] table for a test; no cooldown unless the test asks for one."""
+    return replace(settings, discord=replace(DiscordSettings(), **{"cooldown_seconds": 0.0, **discord}))
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, engine: Engine, *, fake: FakeDiscord | None = None
+                      ) -> AsyncIterator[tuple[FakeDiscord, QuotebotBot]]:
+    """A connected bot and its fake Discord.
+
+    Afterwards every message the bot sent is checked (``check_sent``), no route it used may have
+    been unknown to the fake, and every interaction was acknowledged once, within 3 seconds.
+    """
+    fake = fake or FakeDiscord(token=TOKEN)
+    await fake.start()
+    try:
+        with fake.patched():
+            bot = QuotebotBot(settings, engine, guild_ready_timeout=0.05)
+            await bot.login(TOKEN)
+            task = asyncio.create_task(bot.connect(reconnect=False))
+            try:
+                await asyncio.wait_for(bot.wait_until_ready(), 15)
+                yield fake, bot
+            finally:
+                await bot.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(task, 5)
+    finally:
+        await fake.stop()
+    assert not fake.unknown, f"the bot used routes the fake does not know: {fake.unknown}"
+    assert not fake.problems, fake.problems
+    for call in fake.calls:
+        check_sent(call)
+
+
+def check_sent(call: Call) -> None:
+    """Every message the bot sends pings nobody and fits Discord's limits."""
+    msg = call.message
+    if not isinstance(msg, dict) or not ({"content", "embeds", "components"} & msg.keys()):
+        return
+    mentions = msg.get("allowed_mentions")
+    assert mentions is not None, f"{call.method} {call.path} sent no allowed_mentions"
+    assert mentions.get("parse") == [] and not mentions.get("users") and not mentions.get("roles"), mentions
+    assert not mentions.get("replied_user"), mentions
+    assert limit_problems(msg) == [], (call.path, limit_problems(msg))
+
+
+def followup_to(token: str) -> Callable[[Call], bool]:
+    return lambda c: c.method == "POST" and c.path.startswith("/webhooks/") and c.path.endswith("/" + token)
+
+
+def callback_to(token: str) -> Callable[[Call], bool]:
+    return lambda c: c.path.endswith(f"/{token}/callback")
+
+
+def reply_to(message: dict[str, Any]) -> Callable[[Call], bool]:
+    def match(c: Call) -> bool:
+        ref = (c.body or {}).get("message_reference") if c.method == "POST" else None
+        return bool(ref) and int(ref["message_id"]) == int(message["id"])
+    return match
+
+
+def mention(fake: FakeDiscord, text: str) -> str:
+    return f"<@{fake.bot_user['id']}> {text}"
+
+
+def unmarked(markdown: str, *, bold: bool = False) -> str:
+    """What Discord shows for the bot's markdown: escapes resolved, bare URLs literal, zero-width
+    spaces gone; the renderer's bold markers are dropped too unless ``bold`` keeps them."""
+    out, i = [], 0
+    while i < len(markdown):
+        url = URL_PATTERN.match(markdown, i)
+        if markdown[i] == "\\" and i + 1 < len(markdown) and not markdown[i + 1].isalnum() \
+                and not markdown[i + 1].isspace():
+            out.append(markdown[i + 1])
+            i += 2
+        elif url:
+            out.append(url.group())
+            i = url.end()
+        elif markdown.startswith("**", i) and not bold:
+            i += 2
+        else:
+            out.append(markdown[i])
+            i += 1
+    return "".join(out).replace("\u200b", "")
+
+
+def visible(markdown: str) -> str:
+    """``unmarked`` for text without bold markers of the renderer's own."""
+    return unmarked(markdown, bold=True)

@@ -1,0 +1,244 @@
+"""Asking over the wire: /ask, mentions and the paging buttons, asserted on the JSON the bot sent.
+
+Every scenario also passes ``check_sent`` (harness): no message pings anyone or breaks a limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from bot.discord.ask import EMPTY_QUESTION
+from bot.discord.render import NO_MATCH
+from index.engine import Engine
+from tests.bot.discord.corpus import ARTICLES
+from tests.bot.discord.fake_discord import MESSAGE_CONTENT, FakeDiscord, user
+from tests.bot.discord.harness import (TOKEN, callback_to, followup_to, mention, reply_to, running_bot, unmarked,
+                                       with_discord)
+from tests.conftest import HEADLINE
+
+DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
+TEXTS = {a["id"]: a["text"] for a in ARTICLES}
+
+
+def buttons(message: dict) -> dict[str, dict]:
+    return {c["label"]: c for row in message.get("components") or [] for c in row["components"]}
+
+
+def quote_count(content: str) -> int:
+    """N in "**Quotes 1–5 of N** for: …"."""
+    return int(re.match(r"\*\*(?:Quotes? [\d–]+ of (\d+)|(1) quote)\*\*", content).group(1) or 1)
+
+
+def test_slash_ask_defers_then_answers_with_one_embed_per_quote(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            token = await fake.slash(user("alice"), "ask", {"question": DEIR})
+            answer = (await fake.wait_for(followup_to(token))).body
+            first = fake.replies_to(token)[0]
+            assert first.path.endswith("/callback") and first.body["type"] == 5  # deferred: "thinking…"
+
+            total = quote_count(answer["content"])
+            assert answer["content"].endswith(f"for: {DEIR}")
+            assert len(answer["embeds"]) == min(total, 5)  # one page: settings.search.results = 5
+            top = answer["embeds"][0]
+            assert top["title"] == "1. Syrian forces break ISIS siege of Deir Ezzor"
+            assert top["url"] == "https://example.com/deir-ezzor"
+            assert top["footer"]["text"].startswith("Example News · 2017-09-05 · score ")
+            assert "**" in top["description"]  # the highlighted sentence
+            shown = unmarked(top["description"]).removeprefix("… ").removesuffix(" …")
+            assert shown in TEXTS["deir"]  # verbatim
+            ranks = [e["title"].split(".")[0] for e in answer["embeds"]]
+            assert ranks == [str(n) for n in range(1, len(ranks) + 1)]
+            assert ("More" in buttons(answer)) == (total > 5)
+
+    asyncio.run(scenario())
+
+
+def test_mention_is_answered_in_reply_and_other_messages_are_not_read(fake_settings, corpus_engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, bot):
+            assert not int(fake.identify["intents"]) & MESSAGE_CONTENT  # no privileged intent needed
+            alice = user("alice")
+            ignored = await fake.post_message(alice, "what do tomato gardeners say?")
+            assert ignored is not None and ignored["content"] == ""  # Discord blanks it without the intent
+            asked = await fake.post_message(alice, mention(fake, "what do tomato gardeners say?"))
+            reply = await fake.wait_for(reply_to(asked))
+            assert reply.path == f"/channels/{fake.channel_id}/messages"
+            assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+            assert reply.body["embeds"][0]["title"].startswith("1. ")
+            assert any(c.path.endswith("/typing") for c in fake.calls)
+            assert not [c for c in fake.calls if reply_to(ignored)(c)]
+            assert bot.answered == 1
+
+            empty = await fake.post_message(alice, mention(fake, "  "))
+            assert (await fake.wait_for(reply_to(empty))).body["content"] == EMPTY_QUESTION
+
+    asyncio.run(scenario())
+
+
+HOSTILE = {  # what the garden article says -> how the bot must send it
+    "@everyone": "@\u200beveryone", "@here": "@\u200bhere",
+    "<@123456789012345678>": "<\u200b@\u200b123456789012345678>",
+    "<@&223456789012345678>": "<\u200b@\u200b&223456789012345678>",
+    "[this tomato link](https://evil.example)": "\\[this tomato link](",
+    "||a tomato spoiler||": "\\|\\|a tomato spoiler\\|\\|",
+    "**bold tomato**": "\\*\\*bold tomato\\*\\*", "`tomato code`": "\\`tomato code\\`",
+}
+
+
+def test_quoted_text_cannot_ping_format_link_or_spoil(fake_settings, corpus_engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            bodies = []
+            for question in ("@everyone who do tomato gardeners tell and ping? <@&223456789012345678>",
+                             "what do tomato gardeners share, hide and write?"):
+                token = await fake.slash(user("mallory"), "ask", {"question": question})
+                bodies.append((await fake.wait_for(followup_to(token))).body)
+                asked = await fake.post_message(user("mallory"), mention(fake, question))
+                bodies.append((await fake.wait_for(reply_to(asked))).body)
+            seen = set()
+            for body in bodies:
+                garden = [e for e in body["embeds"] if "Gardeners" in e["title"]]
+                for e in garden:
+                    text = e["description"]
+                    for raw in ("@everyone", "@here", "<@1", "<@&", "[this", "||", "**bold", "`tomato"):
+                        assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw  # only escaped forms
+                    for raw, escaped in HOSTILE.items():
+                        if raw in unmarked(text):  # shown to the reader as written...
+                            assert escaped in text, escaped  # ...but inert
+                            seen.add(raw)
+                    assert unmarked(text).strip("… ") in TEXTS["garden"]
+                    assert e["title"].endswith(". \\*\\*Gardeners\\*\\* \\_say\\_ @\u200beveryone "
+                                               "<\u200b@\u200b123456789012345678>")
+                    assert "url" not in e  # javascript: is never linked
+            assert seen == set(HOSTILE), set(HOSTILE) - seen
+            assert "@everyone" not in bodies[0]["content"] and "<@&" not in bodies[0]["content"]
+
+    asyncio.run(scenario())
+
+
+def test_no_good_match_is_a_polite_answer(fake_settings, corpus_engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            token = await fake.slash(user("alice"), "ask", {"question": "quantum chromodynamics lattice"})
+            answer = (await fake.wait_for(followup_to(token))).body
+            assert answer["content"].startswith(NO_MATCH)
+            assert not answer.get("embeds") and not answer.get("components")
+
+    asyncio.run(scenario())
+
+
+def test_cooldown_asks_the_user_to_wait(fake_settings, corpus_engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings, cooldown_seconds=30), corpus_engine) as (fake, _):
+            alice, bob = user("alice"), user("bob")
+            first = await fake.slash(alice, "ask", {"question": DEIR})
+            await fake.wait_for(followup_to(first))
+            again = await fake.slash(alice, "ask", {"question": DEIR})
+            refused = (await fake.wait_for(callback_to(again))).body
+            assert refused["type"] == 4 and refused["data"]["flags"] == 64  # ephemeral
+            assert refused["data"]["content"] == "You're asking a little fast: please try again in 30 s."
+            assert not [c for c in fake.calls if followup_to(again)(c)]
+
+            other = await fake.slash(bob, "ask", {"question": DEIR})  # per user, not per channel
+            assert (await fake.wait_for(followup_to(other))).body["embeds"]
+            asked = await fake.post_message(alice, mention(fake, DEIR))
+            assert "try again in" in (await fake.wait_for(reply_to(asked))).body["content"]
+
+    asyncio.run(scenario())
+
+
+def test_only_allowed_channels_are_answered(fake_settings, corpus_engine) -> None:
+    async def scenario() -> None:
+        fake = FakeDiscord(token=TOKEN)
+        settings = with_discord(fake_settings, allowed_channels=[int(fake.channel_id)])
+        async with running_bot(settings, corpus_engine, fake=fake):
+            alice = user("alice")
+            token = await fake.slash(alice, "ask", {"question": DEIR}, channel_id=fake.other_channel_id)
+            refused = (await fake.wait_for(callback_to(token))).body
+            assert refused["type"] == 4 and refused["data"]["flags"] == 64
+            assert refused["data"]["content"] == f"Sorry, I only answer questions in <#{fake.channel_id}>."
+            elsewhere = await fake.post_message(alice, mention(fake, DEIR), channel_id=fake.other_channel_id)
+            here = await fake.post_message(alice, mention(fake, DEIR))
+            await fake.wait_for(reply_to(here))
+            assert not [c for c in fake.calls if reply_to(elsewhere)(c)]
+
+    asyncio.run(scenario())
+
+
+def test_more_pages_for_the_asker_only(fake_settings, corpus_engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            alice, bob = user("alice"), user("bob")
+            token = await fake.slash(alice, "ask", {"question": "volcano eruption ash valley", "results": 2})
+            answer = (await fake.wait_for(followup_to(token))).body
+            total = quote_count(answer["content"])
+            assert total >= 3 and answer["content"].startswith(f"**Quotes 1–2 of {total}**")
+            assert len(answer["embeds"]) == 2
+            assert buttons(answer)["Back"]["disabled"] and not buttons(answer)["More"]["disabled"]
+            more = buttons(answer)["More"]["custom_id"]
+            message = next(m for m in fake.messages.values() if m.get("interaction_token") == token)
+
+            intruder = await fake.click(bob, message, more)
+            refused = (await fake.wait_for(callback_to(intruder))).body
+            assert refused["type"] == 4 and refused["data"]["flags"] == 64
+            assert refused["data"]["content"].startswith("Only the person who asked")
+
+            for first in range(3, total + 1, 2):
+                press = await fake.click(alice, message, more)
+                page = (await fake.wait_for(callback_to(press))).body
+                assert page["type"] == 7  # the same message, edited
+                shown = f"{first}–{first + 1}" if first < total else f"{first}"
+                assert page["data"]["content"].startswith(f"**Quote{'s' if first < total else ''} {shown} of {total}**")
+                assert page["data"]["embeds"][0]["title"].startswith(f"{first}. ")
+            assert buttons(page["data"])["More"]["disabled"] and not buttons(page["data"])["Back"]["disabled"]
+            back = await fake.click(alice, message, buttons(answer)["Back"]["custom_id"])
+            previous = (await fake.wait_for(callback_to(back))).body["data"]["embeds"][0]["title"]
+            assert previous.startswith(f"{first - 2}. ")
+
+    asyncio.run(scenario())
+
+
+def test_more_button_stops_working_after_the_timeout(fake_settings, corpus_engine) -> None:
+    async def scenario() -> None:
+        settings = with_discord(fake_settings, page_timeout_seconds=0.3)
+        async with running_bot(settings, corpus_engine) as (fake, _):
+            alice = user("alice")
+            asked = await fake.post_message(alice, mention(fake, "volcano eruption ash valley"))
+            reply = await fake.wait_for(reply_to(asked))
+            message = next(m for m in fake.messages.values() if m.get("message_reference")
+                           and int(m["message_reference"]["message_id"]) == int(asked["id"]))
+            assert "More" in buttons(reply.body)
+            edit = await fake.wait_for(lambda c: c.method == "PATCH" and c.path.endswith(f"/messages/{message['id']}"))
+            assert edit.body["components"] == []  # the buttons are gone
+            press = await fake.click(alice, message, buttons(reply.body)["More"]["custom_id"])
+            await asyncio.sleep(0.3)
+            assert not [c for c in fake.calls if callback_to(press)(c)]
+
+            token = await fake.slash(alice, "ask", {"question": "volcano eruption ash valley"})
+            await fake.wait_for(followup_to(token))
+            edit = await fake.wait_for(lambda c: c.method == "PATCH" and token in c.path)
+            assert edit.body["components"] == []
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.model
+def test_headline_question_quotes_the_russia_passage_first(fake_settings, real_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), real_engine) as (fake, _):
+            token = await fake.slash(user("alice"), "ask", {"question": HEADLINE})
+            answer = (await fake.wait_for(followup_to(token))).body
+            asked = await fake.post_message(user("bob"), mention(fake, HEADLINE))
+            reply = (await fake.wait_for(reply_to(asked))).body
+            for body in (answer, reply):
+                top = body["embeds"][0]
+                bold = re.search(r"\*\*(.+?)\*\*", top["description"], re.S)  # the highlighted sentence
+                assert bold and bold.group(1).startswith("Russia said it backed the Syrian army’s offensive")
+                assert top["title"] == "1. Syrian forces break ISIS’ siege of Deir Ezzor"
+                assert "url" not in top  # the seed's URL is file://, which Discord would reject
+
+    asyncio.run(scenario())

@@ -1,0 +1,143 @@
+"""The renderer, without Discord: any passage set fits every limit, and quotes stay verbatim."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.discord.render import (DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span, _trimmed,
+                                answer_pages, clip_words, dlen, footer_text, limit_problems, quote_span, safe_url)
+from index.sentences import split_sentences
+from index.types import Answer, Passage
+from tests.bot.discord.harness import unmarked
+
+TOKENS = ["**", "@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "<#323456789012345678>",
+          "[x](https://e.com)", "||", "`", "```", "\\", "_", "~~", "<t:1:R>", "https://a.com/x_y", "😀", "…", "*",
+          "</ask:1>", "<:emoji:1>", "’"]
+SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n", ". ", ". ", "! ", "? ", ".\n", "\n> ", "\n# ", "\n- ", "\n1. ",
+              "\n  - "]
+
+words = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs", "Z", "Cc", "Cf")), min_size=1, max_size=12),
+    st.sampled_from(TOKENS),
+)
+# The list size is drawn first so that long passages (thousands of characters) are common.
+texts = st.integers(1, 700).flatmap(
+    lambda n: st.lists(st.tuples(words, st.sampled_from(SEPARATORS)), min_size=n, max_size=n)).map(
+    lambda parts: "".join(w + s for w, s in parts).strip() or "x")
+
+
+@st.composite
+def passages(draw: st.DrawFn) -> Passage:
+    text = draw(texts)
+    spans = split_sentences(text)
+    if spans and draw(st.booleans()):
+        highlight = draw(st.sampled_from(spans))
+    else:
+        highlight = (draw(st.integers(-5, len(text) + 5)), draw(st.integers(-5, len(text) + 5)))
+    return Passage(
+        article_id="a", title=draw(st.text(max_size=400)),
+        source=draw(st.none() | st.text(max_size=3000)), url=draw(st.none() | st.sampled_from(
+            ["https://example.com/a", "http://x.org", "file:///etc/passwd", "javascript:alert(1)", "ftp://x",
+             "https://", "https://a b", "not a url"]) | st.text(max_size=50)),
+        date=draw(st.none() | st.text(max_size=3000)), text=text, start=0, end=len(text), highlight=highlight,
+        score=draw(st.floats(-1, 2)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(passages(), max_size=12), st.integers(-2, 9), st.text(max_size=1500))
+def test_any_passage_set_renders_within_every_limit(items: list[Passage], per_page: int, question: str) -> None:
+    answer = Answer(question=question, passages=tuple(items), found=bool(items))
+    pages = answer_pages(answer, per_page)
+    if not items:
+        assert len(pages) == 1 and pages[0].content.startswith(NO_MATCH) and not pages[0].embeds
+    else:
+        shown = min(max(per_page, 1), PER_PAGE_MAX)
+        assert len(pages) == math.ceil(len(items) / shown)
+        assert [e.title.split(".")[0] for p in pages for e in p.embeds] == [str(n) for n in range(1, len(items) + 1)]
+    for page in pages:
+        payload = {"content": page.content, "embeds": [e.to_dict() for e in page.embeds]}
+        assert limit_problems(payload) == []
+
+
+def _expected_visible(text: str, a: int, b: int) -> str:
+    return (ELLIPSIS + " " if text[:a].strip() else "") + text[a:b] + (" " + ELLIPSIS if text[b:].strip() else "")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(passages(), st.integers(40, DESCRIPTION_LIMIT))
+def test_quotes_are_cut_at_sentence_or_word_boundaries_and_keep_the_highlight(p: Passage, limit: int) -> None:
+    markdown, a, b = quote_span(p.text, p.highlight, limit)
+    assert dlen(markdown) <= limit
+    if a == b:  # only when a single "word" is longer than the space
+        assert max(len(w) for w in p.text.split()) * 2 + 8 > limit
+        return
+    assert unmarked(markdown) == _expected_visible(p.text, a, b)  # verbatim: nothing reworded
+    assert a == 0 or p.text[a - 1].isspace()
+    assert b == len(p.text) or p.text[b].isspace()
+    bold = _trimmed(p.text, *p.highlight) if p.highlight[0] < p.highlight[1] else None
+    if bold:
+        core = [s for s in split_sentences(p.text) if s[0] < bold[1] and s[1] > bold[0]]
+        if core and dlen(_render_span(p.text, core[0][0], core[-1][1], bold)) <= limit:
+            assert a <= core[0][0] and b >= core[-1][1]  # the highlighted sentence is always shown whole
+        # Bold shows where the highlight is, except where Discord would read the marker as part of a link.
+        assert markdown.count("**") in ((0, 2) if max(a, bold[0]) < min(b, bold[1]) else (0,))
+
+
+def test_a_short_passage_is_shown_whole_with_its_sentence_in_bold() -> None:
+    text = "First sentence. The answer is here. Last one."
+    markdown, _, _ = quote_span(text, (16, 35), 4096)
+    assert markdown == "First sentence. **The answer is here.** Last one."
+
+
+def test_a_long_passage_keeps_the_highlighted_sentence_and_marks_the_cuts() -> None:
+    text = " ".join(f"Sentence number {n} is here." for n in range(100))
+    start = text.index("Sentence number 50")
+    markdown, a, b = quote_span(text, (start, start + len("Sentence number 50 is here.")), 200)
+    assert markdown.startswith(ELLIPSIS + " Sentence number") and markdown.endswith("here. " + ELLIPSIS)
+    assert "**Sentence number 50 is here.**" in markdown and dlen(markdown) <= 200
+    assert abs(text[:start].count(".") - text[:a].count(".") - (text[start:b].count(".") - 1)) <= 1  # centred
+
+
+def test_a_sentence_longer_than_the_space_is_cut_after_a_whole_word() -> None:
+    text = "Short one. " + " ".join(["word"] * 100) + " end."
+    markdown, a, b = quote_span(text, (11, len(text)), 60)
+    assert markdown.startswith("… **word word") and markdown.endswith("word** …") and dlen(markdown) <= 60
+
+
+def test_escaping_counts_against_the_limit() -> None:
+    text = "*" * 50 + " " + "_" * 50
+    markdown, _, _ = quote_span(text, (0, 0), 120)
+    assert dlen(markdown) <= 120 and unmarked(markdown) == "*" * 50 + " " + ELLIPSIS
+
+
+def test_only_http_links_are_used() -> None:
+    assert safe_url("https://example.com/a?b=c") == "https://example.com/a?b=c"
+    for bad in (None, "", "file:///etc/passwd", "javascript:alert(1)", "https://", "https://a b", "x" * 10):
+        assert safe_url(bad) is None
+
+
+def test_footer_is_source_date_and_score() -> None:
+    p = Passage("a", "T", "Example News", "https://e.com", "2017-09-05", "Text.", 0, 5, (0, 5), 0.6871)
+    assert footer_text(p) == "Example News · 2017-09-05 · score 0.69"
+    assert footer_text(Passage("a", "T", None, None, None, "Text.", 0, 5, (0, 5), 0.1)) == "unknown source · score 0.10"
+    long = Passage("a", "T", "word " * 1000, None, "2017", "Text.", 0, 5, (0, 5), 0.1)
+    assert dlen(footer_text(long)) < 300
+
+
+def test_clip_words_never_cuts_a_word() -> None:
+    assert clip_words("one two three four", 100) == "one two three four"
+    assert clip_words("one two three four", 12) == "one two …"
+    assert clip_words("@everyone look", 100) == "@\u200beveryone look"
+
+
+def test_pages_name_the_question_and_count_the_quotes() -> None:
+    ps = tuple(Passage("a", f"T{n}", None, None, None, f"Quote {n}.", 0, 8, (0, 8), 0.5) for n in range(7))
+    pages = answer_pages(Answer("who *won*?", ps, found=True), 3)
+    assert [p.content for p in pages] == [f"**Quotes {r} of 7** for: who \\*won\\*?" for r in ("1–3", "4–6")] + [
+        "**Quote 7 of 7** for: who \\*won\\*?"]
+    assert answer_pages(Answer("q", ps[:1], found=True), 5)[0].content == "**1 quote** for: q"
+    assert re.fullmatch(r"\d+\. T0", pages[0].embeds[0].title)
