@@ -1,40 +1,100 @@
-"""Pick the sentence of a passage that best answers a question: what a reader sees first."""
+"""How a passage matches a question, sentence by sentence: the highlight a reader sees first, and the
+lexical evidence that re-ranks passages and decides whether anything relevant was found at all."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from index.sentences import split_sentences
-from index.terms import content_terms
+from index.terms import content_terms, pairs
 
 IdfFn = Callable[[str], float]
+
+# Among sentences that match equally well, one with more substance beats a fragment ("Yes.", a dateline).
+LENGTH_PRIOR = 0.01
 
 
 def _uniform(_: str) -> float:
     return 1.0
 
 
-def sentence_scores(text: str, question: str, idf: IdfFn = _uniform) -> list[tuple[tuple[int, int], float]]:
+@dataclass(frozen=True)
+class Query:
+    """A question's distinct stemmed terms and adjacent term pairs, each weighted by idf."""
+
+    terms: dict[str, float]
+    pairs: dict[tuple[str, str], float]
+
+    @classmethod
+    def of(cls, question: str, idf: IdfFn = _uniform) -> Query:
+        seq = content_terms(question)
+        terms = {t: idf(t) for t in dict.fromkeys(seq)}
+        return cls(terms, {p: terms[p[0]] + terms[p[1]] for p in pairs(seq)})
+
+    @property
+    def weight(self) -> float:
+        return sum(self.terms.values())
+
+    @property
+    def pair_weight(self) -> float:
+        return sum(self.pairs.values())
+
+
+@dataclass(frozen=True)
+class Match:
+    """A passage against a Query.
+
+    ``sentence`` is the best sentence's span relative to the passage; ``lexical`` the idf-weighted share
+    of question terms that one sentence holds; ``phrase`` the idf-weighted share of question term pairs
+    that occur side by side anywhere in the passage. Both shares are absolute (0 to 1), so unlike BM25
+    they mean the same on any index and can gate "nothing found".
+    """
+
+    sentence: tuple[int, int]
+    lexical: float
+    phrase: float
+
+
+@lru_cache(maxsize=8192)
+def _sentence_terms(text: str) -> tuple[tuple[tuple[int, int], tuple[str, ...]], ...]:
+    """Sentence spans of ``text`` with their stemmed terms; cached because the same chunks come back
+    question after question and splitting plus stemming is most of a re-rank's cost."""
+    return tuple(((s, e), tuple(content_terms(text[s:e]))) for s, e in split_sentences(text))
+
+
+def sentence_scores(text: str, query: Query) -> list[tuple[tuple[int, int], float]]:
     """Each sentence span of ``text`` with the idf-weighted share of question terms it holds."""
-    q_terms = set(content_terms(question))
-    total = sum(idf(t) for t in q_terms) or 1.0
-    out = []
-    for s, e in split_sentences(text):
-        s_terms = set(content_terms(text[s:e]))
-        hit = sum(idf(t) for t in q_terms & s_terms)
-        # A mild length prior: among equal matches, a sentence with more substance beats a fragment.
-        out.append(((s, e), hit / total + 0.01 * math.log1p(len(s_terms))))
-    return out
+    total = query.weight or 1.0
+    return [(span, sum(w for t, w in query.terms.items() if t in set(terms)) / total)
+            for span, terms in _sentence_terms(text)]
+
+
+def match(text: str, query: Query) -> Match:
+    """The best sentence of ``text`` for ``query`` and the passage's lexical evidence."""
+    total, pair_total = query.weight or 1.0, query.pair_weight or 1.0
+    best, best_key, lexical = (0, len(text)), -1.0, 0.0
+    seen_pairs: set[tuple[str, str]] = set()
+    previous: tuple[str, ...] = ()
+    for span, terms in _sentence_terms(text):
+        present = set(terms)
+        share = sum(w for t, w in query.terms.items() if t in present) / total
+        key = share + LENGTH_PRIOR * math.log1p(len(present))
+        if key > best_key:
+            best, best_key = span, key
+        lexical = max(lexical, share)
+        if query.pairs:
+            seen_pairs |= pairs(previous[-1:] + terms)
+        previous = terms or previous
+    phrase = sum(w for p, w in query.pairs.items() if p in seen_pairs) / pair_total
+    return Match(best, lexical, phrase)
 
 
 def best_sentence(text: str, question: str, idf: IdfFn = _uniform) -> tuple[int, int]:
-    """Span (relative to ``text``) of the best-matching sentence; the first sentence when none match."""
-    scored = sentence_scores(text, question, idf)
-    if not scored:
-        return (0, len(text))
-    best = max(range(len(scored)), key=lambda i: (scored[i][1], -i))
-    return scored[best][0]
+    """Span (relative to ``text``) of the best-matching sentence; the whole text when it has none."""
+    return match(text, Query.of(question, idf)).sentence
 
 
 def focus(window: str, max_chars: int) -> int:

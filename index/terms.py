@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import Stemmer
@@ -28,6 +29,8 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def fold(text: str) -> str:
     """Lower case without accents, so 'Assad' matches 'Assád' as the keyword index does."""
+    if text.isascii():
+        return text.lower()  # the common case, and the per-character filter below is the slow part
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -40,6 +43,11 @@ def content_terms(text: str) -> list[str]:
     """Stemmed non-stopword terms, in order, duplicates kept."""
     kept = [w for w in words(text) if w not in STOPWORDS and not (len(w) == 1 and not w.isdigit())]
     return _stemmer().stemWords(kept)
+
+
+def pairs(terms: Sequence[str]) -> set[tuple[str, str]]:
+    """Adjacent term pairs ("supreme court", "cardiac arrest"): a phrase match without a phrase query."""
+    return set(zip(terms, terms[1:]))
 
 
 def fts_query(text: str) -> str:
