@@ -11,6 +11,7 @@ from tests.bot.discord.fake_discord import FakeDiscord, user
 from tests.bot.discord.harness import TOKEN, running_bot, with_discord
 
 HEARTBEAT_MS = 200
+BLOCKED_S = 2.0
 QUESTIONS = ["volcano eruption ash valley", "what do tomato gardeners say?",
              "who backed the Syrian army offensive on Deir Ezzor?"]
 
@@ -47,9 +48,10 @@ def test_100_questions_at_once_are_answered_without_missing_a_heartbeat(fake_set
         beats = fake.heartbeats
         gaps = [b - a for a, b in zip(beats, beats[1:])]
         during = [t for t in beats if started <= t <= finished]
-        # Serving those 100 questions on the event loop would block it for 3 s or more.
+        # Serving those 100 questions on the event loop would block it for 3 s or more (measured: 3.9 s).
+        # A busy 2-core machine delays a beat by up to ~0.8 s; a blocked loop stops them for seconds.
         assert len(during) >= 2, (finished - started, beats)
-        assert max(gaps) < HEARTBEAT_MS / 1000 + 0.5, gaps
+        assert max(gaps) < BLOCKED_S, gaps
         assert fake.identifies == 1  # never reconnected
 
     asyncio.run(scenario())
