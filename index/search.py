@@ -10,9 +10,10 @@ and a relevance floor.
 4. Floor: a candidate's relevance is ``(2 * cosine + sentence share) / 3``, an absolute figure on any
    index (BM25 is not: it is relative to the corpus). When no candidate reaches ``search.relevance_floor``
    the answer is "nothing found" rather than the least bad noise.
-5. Quote: each passage is the chunk that was ranked, verbatim, with its best sentence highlighted.
-   Starting the quote at the highlighted sentence instead loses the answers that sit just before it
-   (see bench/README.md for the measurements).
+5. Quote: each passage is a ranked chunk, verbatim, with its best sentence highlighted. Cutting every
+   quote to start at its highlighted sentence lost the answers that sit just before it; but when two
+   overlapping chunks highlight the same sentence, the one that leads with it is quoted (at the better
+   rank), so the reader sees the answer first (squad answer-recall@1 0.906 -> 0.899 for that).
 """
 
 from __future__ import annotations
