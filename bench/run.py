@@ -22,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -53,8 +54,8 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def pct(samples: Sequence[float], q: float) -> float:
@@ -81,12 +82,12 @@ class CachedEncoder:
         return np.vstack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 
-def build(settings: Settings, corpus: Path, keep: set[str] | None = None) -> dict[str, Any]:
+def build(settings: Settings, corpus: Path, keep: set[str] | None = None, again: bool = False) -> dict[str, Any]:
     """Index ``corpus`` (only the ``keep`` ids when given) into settings.index_path once; the build's
     figures are kept beside it so a reused index still reports its indexing speed."""
     folder = settings.index_path
     record = folder / "bench-build.json"
-    if record.exists() and (folder / "quotebot.sqlite3").exists():
+    if record.exists() and (folder / "quotebot.sqlite3").exists() and not again:
         return json.loads(record.read_text())
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -129,7 +130,8 @@ def bare_encode_rate(engine: Engine, sample: int) -> tuple[float, int]:
 
 
 def cold_ask(folder: Path, question: str, runs: int = 3) -> tuple[float, float, str]:
-    """Median wall time of a fresh ``quotebot ask --json`` process, and the children's peak RSS."""
+    """Median wall time and peak RSS of a fresh ``quotebot ask --json`` process, after one untimed run
+    (a first run may cache the model's ONNX export, which every later process reuses)."""
     exe = shutil.which("quotebot") or str(Path(sys.executable).with_name("quotebot"))
     cmd = [exe, "ask", question, "--index", str(folder), "--json"]
     how = "quotebot ask"
@@ -137,12 +139,21 @@ def cold_ask(folder: Path, question: str, runs: int = 3) -> tuple[float, float, 
         code = ("import sys, json; from index.config import load_settings; from index.engine import Engine; "
                 "print(json.dumps(Engine(load_settings(index_dir=sys.argv[2])).ask(sys.argv[1]).to_dict()))")
         cmd, how = [sys.executable, "-c", code, question, str(folder)], "python -c Engine.ask"
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), rss_mb(resource.RUSAGE_CHILDREN), how
+    # Forked from this large process, a child's own peak RSS would count our pages until its exec;
+    # GNU time runs it from a small process and reports the child's figure alone.
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    times, peaks = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "rss"
+        wrapped = [gnu_time, "-f", "%M", "-o", str(report), *cmd] if gnu_time else cmd
+        for i in range(runs + 1):
+            t = time.perf_counter()
+            subprocess.run(wrapped, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                           env={**os.environ, "HF_HUB_OFFLINE": "1"})
+            if i:
+                times.append(time.perf_counter() - t)
+                peaks.append(float(report.read_text().split()[-1]) / 1024 if gnu_time else float("nan"))
+    return statistics.median(times), max(peaks), how
 
 
 def chunk_run(engine: Engine, questions: list[dict[str, Any]], ranked_ids: list[list[int]]) -> list[dict[str, Any]]:
@@ -216,6 +227,7 @@ def main() -> int:
     ap.add_argument("--holdout-every", type=int, default=4, help="leave out every n-th article for the nothing-found check (0: skip)")
     ap.add_argument("--encode-sample", type=int, default=1000, help="chunks for the bare-model encode rate")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold `quotebot ask` timing")
+    ap.add_argument("--rebuild", action="store_true", help="build the main index again (its indexing speed is re-measured)")
     args = ap.parse_args()
 
     folder = args.eval / args.set
@@ -234,7 +246,7 @@ def main() -> int:
                                           f"load average {os.getloadavg()[0]:.1f} at start"}
     t_all = time.perf_counter()
 
-    built = build(settings, corpus_path)
+    built = build(settings, corpus_path, again=args.rebuild)
     engine = Engine(settings)
     engine.warm_up()
     encoder = CachedEncoder(engine.embedder)
@@ -295,6 +307,7 @@ def main() -> int:
 
     results["speed"] = {
         "index chunks/s": built["chunks_per_s"], "index chunks": built["chunks"], "index seconds": built["seconds"],
+        "index built": built["built"],
         "bare model encode chunks/s": bare_rate, "bare sample": bare_n,
         "warm ask p50 ms": pct(lat, 50), "warm ask p95 ms": pct(lat, 95),
         "cold ask s": cold[0] if cold else None, "cold ask how": cold[2] if cold else None,
@@ -317,7 +330,7 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     print()
     print("| speed and memory | |")
     print("|---|---|")
-    print(f"| indexing (ingest: read, chunk, embed, store) | {s['index chunks/s']:.1f} chunks/s ({s['index seconds']:.0f} s) |")
+    print(f"| indexing (ingest: read, chunk, embed, store; built {s['index built']}) | {s['index chunks/s']:.1f} chunks/s ({s['index seconds']:.0f} s) |")
     print(f"| bare sentence-transformers encode, same texts | {s['bare model encode chunks/s']:.1f} chunks/s ({s['bare sample']} chunks) |")
     print(f"| warm ask, one question per call | p50 {s['warm ask p50 ms']:.1f} ms, p95 {s['warm ask p95 ms']:.1f} ms |")
     if s["cold ask s"] is not None:

@@ -4,7 +4,7 @@ and a relevance floor.
 1. Candidates: the nearest chunks by vector and the best chunks by BM25 (``search.candidates`` each).
 2. Fusion: every candidate gets its cosine (from its stored vector) and its BM25 normalised by the best
    keyword hit (0 when the keyword index did not return it), mixed by ``search.keyword_weight``.
-3. Re-rank: the best ``RERANK_DEPTH`` fused candidates are read sentence by sentence. How much of the
+3. Re-rank: the best ``Rerank.depth`` (30) fused candidates are read sentence by sentence. How much of the
    question's idf weight one sentence holds, and how many of the question's adjacent term pairs occur side
    by side, are evidence that whole-chunk scores blur; they are added to the fused score.
 4. Floor: a candidate's relevance is ``(2 * cosine + sentence share) / 3``, an absolute figure on any
@@ -13,7 +13,8 @@ and a relevance floor.
 5. Quote: each passage is a ranked chunk, verbatim, with its best sentence highlighted. Cutting every
    quote to start at its highlighted sentence lost the answers that sit just before it; but when two
    overlapping chunks highlight the same sentence, the one that leads with it is quoted (at the better
-   rank), so the reader sees the answer first (squad answer-recall@1 0.906 -> 0.899 for that).
+   rank), so the reader sees the answer first (squad answer-recall@1 0.906 -> 0.899 for that); the
+   other one keeps its own, later rank.
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ def _overlaps(a: ChunkRow, b: ChunkRow) -> bool:
     return " ".join(fold(a.text).split()) == " ".join(fold(b.text).split())
 
 
+def _sentence(s: Scored) -> tuple[int, int]:
+    """The highlighted sentence's span in the chunk (the whole chunk while unread)."""
+    return s.match.sentence if s.match else (0, len(s.row.text))
+
+
+def _highlight_key(s: Scored) -> tuple[str, int]:
+    return s.row.article_id, s.row.start + _sentence(s)[0]
+
+
 def collapse(ranked: Sequence[Scored], k: int) -> list[Scored]:
     """The best ``k`` candidates with near-duplicates (overlapping spans, syndicated copies) removed."""
     kept: list[Scored] = []
@@ -134,7 +144,8 @@ class Searcher:
     def _depth(self, k: int) -> int:
         return max(self.settings.candidates, k)
 
-    def fused(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], depth: int | None = None) -> list[Scored]:
+    def fused(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int],
+              depth: int | None = None) -> list[Scored]:
         """All candidates for one question in fused order, not yet re-ranked."""
         depth = depth or self.settings.candidates
         # Only the keyword index's own top hits carry a BM25 score: asking FTS5 for the BM25 of the other
@@ -154,7 +165,8 @@ class Searcher:
         ranked = sorted(candidates, key=lambda c: -fused[c])
         return [Scored(rows[c], dense[c], keyword.get(c, 0.0) / top if top > 0 else 0.0, fused[c]) for c in ranked]
 
-    def rank(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], depth: int | None = None) -> list[Scored]:
+    def rank(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int],
+             depth: int | None = None) -> list[Scored]:
         """All candidates for one question, best first."""
         return rerank(self.fused(question, qvec, dense_ids, depth), self.query(question), self.rerank_settings)
 
@@ -171,24 +183,29 @@ class Searcher:
         return Answer(question=question, passages=tuple(passages), id=qid, found=bool(passages))
 
     def quote(self, ranked: Iterable[Scored], k: int) -> list[Passage]:
-        """Each chunk verbatim with its best sentence highlighted, skipping one whose highlighted
-        sentence an earlier passage already shows."""
-        out: list[Passage] = []
-        # Overlapping windows can highlight the same sentence; the one that leads with it is quoted, at
-        # the best rank any of them had, so the reader sees the answer first and its context after.
-        leading: dict[tuple[str, int], tuple[int, Scored]] = {}
-        order: list[tuple[str, int]] = []
+        """The first ``k`` chunks verbatim, each with its best sentence highlighted.
+
+        Overlapping windows can highlight the same sentence: the one that leads with it is quoted at the
+        best rank any of them had, so the reader sees the answer first and its context after. The others
+        keep their own later ranks rather than being dropped: the text before a highlighted sentence is
+        where some answers are (dropping them cost squad answer-recall@5 0.988 -> 0.981, bench/ablate.py).
+        """
+        ranked = list(ranked)
+        leading: dict[tuple[str, int], Scored] = {}
         for s in ranked:
-            hs = (s.match or Match((0, len(s.row.text)), 0.0, 0.0)).sentence[0]
-            key = (s.row.article_id, s.row.start + hs)
-            if key not in leading:
-                order.append(key)
-            if key not in leading or hs < leading[key][0]:
-                leading[key] = (hs, s)
-        for key in order:
-            s = leading[key][1]
-            m = s.match or Match((0, len(s.row.text)), 0.0, 0.0)
-            hs, he = m.sentence
+            key = _highlight_key(s)
+            if key not in leading or _sentence(s)[0] < _sentence(leading[key])[0]:
+                leading[key] = s
+        order: list[Scored] = []
+        placed: set[int] = set()
+        for s in ranked:
+            for pick in (leading[_highlight_key(s)], s):
+                if pick.row.id not in placed:
+                    placed.add(pick.row.id)
+                    order.append(replace(pick, score=max(pick.score, s.score)))  # scores fall with rank
+        out: list[Passage] = []
+        for s in order:
+            hs, he = _sentence(s)
             start, text = s.row.start, s.row.text
             if len(text) > self.max_chars:
                 # Indexed with longer chunks than the current setting: quote from the best sentence on.

@@ -246,7 +246,19 @@ class Store:
         return a, c
 
     def check(self) -> list[str]:
-        """Cross-check SQLite, the keyword index and the vectors; returns what is wrong."""
+        """Cross-check SQLite, the keyword index and the vectors; returns what is wrong.
+
+        Each query sees the latest commit, so a check that a writer's commit lands in the middle of is run
+        again: only one whose generation did not move compared a single committed state.
+        """
+        for _ in range(20):
+            gen = self.generation()
+            problems = self._check()
+            if self.generation() == gen == self._generation:
+                break
+        return problems
+
+    def _check(self) -> list[str]:
         problems = [f"sqlite: {r[0]}" for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         chunk_ids = {r[0] for r in self.conn.execute("SELECT id FROM chunks")}
         index = self.vectors()
