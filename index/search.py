@@ -91,10 +91,16 @@ def rerank(scored: Sequence[Scored], query: Query, settings: Rerank = DEFAULT_RE
 
 
 def _overlaps(a: ChunkRow, b: ChunkRow) -> bool:
-    if a.article_id == b.article_id:
-        inter = min(a.end, b.end) - max(a.start, b.start)
-        return inter > 0.5 * min(a.end - a.start, b.end - b.start)
-    return " ".join(fold(a.text).split()) == " ".join(fold(b.text).split())
+    """Two windows of one article sharing more than half of the shorter one."""
+    if a.article_id != b.article_id:
+        return False
+    inter = min(a.end, b.end) - max(a.start, b.start)
+    return inter > 0.5 * min(a.end - a.start, b.end - b.start)
+
+
+def _copy_key(row: ChunkRow) -> str:
+    """The text as a reader sees it: syndicated copies of a story share it."""
+    return " ".join(fold(row.text).split())
 
 
 def _sentence(s: Scored) -> tuple[int, int]:
@@ -109,8 +115,13 @@ def _highlight_key(s: Scored) -> tuple[str, int]:
 def collapse(ranked: Sequence[Scored], k: int) -> list[Scored]:
     """The best ``k`` candidates with near-duplicates (overlapping spans, syndicated copies) removed."""
     kept: list[Scored] = []
+    texts: set[str] = set()
     for cand in ranked:
-        if not any(_overlaps(cand.row, other.row) for other in kept):
+        if any(_overlaps(cand.row, other.row) for other in kept):
+            continue
+        text = _copy_key(cand.row)  # once per candidate: folding is the costly part
+        if text not in texts:
+            texts.add(text)
             kept.append(cand)
             if len(kept) == k:
                 break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -27,12 +28,17 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("porter")
 
 
+@lru_cache(maxsize=1)
+def _combining() -> dict[int, None]:
+    """A str.translate table deleting every combining mark (built once: about 50 ms)."""
+    return {cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
+
+
 def fold(text: str) -> str:
     """Lower case without accents, so 'Assad' matches 'Assád' as the keyword index does."""
     if text.isascii():
-        return text.lower()  # the common case, and the per-character filter below is the slow part
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        return text.lower()  # the common case
+    return unicodedata.normalize("NFKD", text.lower()).translate(_combining())
 
 
 def words(text: str) -> list[str]:

@@ -9,8 +9,8 @@ def test_fold_lowercases_and_strips_accents():
     assert fold("CAFÉ Zürich") == "cafe zurich"
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
-def test_ascii_fast_path_agrees_with_the_unicode_path(text):
+@given(st.text(max_size=200))
+def test_fold_drops_exactly_the_combining_marks(text):
     import unicodedata
 
     slow = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
