@@ -29,6 +29,7 @@ class ModelSettings:
     name: str = DEFAULT_MODEL
     device: str = "cpu"
     batch_size: int = 32
+    quantize: bool = False
 
 
 @dataclass(frozen=True)

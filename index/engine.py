@@ -193,7 +193,7 @@ class Engine:
             if not pending:
                 return
             texts = [self._embed_text(a, c) for a, chunks, _, _ in pending for c in chunks]
-            vectors = self.embedder.encode(texts)
+            vectors = self.embedder.encode_documents(texts)
             pos = 0
             for article, chunks, digest, existed in pending:
                 writer.add(article, chunks, vectors[pos : pos + len(chunks)], digest, "")

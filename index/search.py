@@ -25,11 +25,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index import bm25
 from index.config import SearchSettings
 from index.embedding import Embedder
 from index.highlight import Match, Query, focus, match
 from index.store import ChunkRow, Store
-from index.terms import content_terms, fold, fts_query
+from index.terms import content_terms, fold, or_query, query_words
 from index.types import Answer, Passage
 
 
@@ -42,12 +43,15 @@ class Rerank:
         lexical: weight of the best sentence's share of the question's idf weight.
         phrase: weight of the share of the question's adjacent term pairs found side by side.
         dense_share: the cosine's part in the relevance compared to the floor (the rest: the sentence share).
+        postings: the most chunk-word postings the keyword index is asked to score per question; the
+            commonest words beyond it are left to the candidates' own BM25 (``bm25``).
     """
 
     depth: int = 30
     lexical: float = 0.25
     phrase: float = 0.25
     dense_share: float = 2 / 3
+    postings: int = 10_000
 
 
 DEFAULT_RERANK = Rerank()
@@ -157,12 +161,18 @@ class Searcher:
 
     def fused(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int],
               depth: int | None = None) -> list[Scored]:
-        """All candidates for one question in fused order, not yet re-ranked."""
+        """All candidates for one question in fused order, not yet re-ranked.
+
+        The keyword index is asked with the question's rarer words only (``bm25.candidate_words``) and
+        every candidate, from either retriever, is then scored with all of them (``bm25.scores``).
+        """
         depth = depth or self.settings.candidates
-        # Only the keyword index's own top hits carry a BM25 score: asking FTS5 for the BM25 of the other
-        # (dense-only) candidates costs a full query per question and changed no measured ranking.
-        keyword = dict(self.store.keyword_search(fts_query(question), depth))
-        candidates = list(dict.fromkeys([int(i) for i in dense_ids if i >= 0] + list(keyword)))
+        words = query_words(question)
+        phrases = [(content_terms(w) or [w])[0] for w in words]
+        df, rows_total = self.store.doc_freqs(phrases)
+        asked = bm25.candidate_words(words, [df.get(p, 0) for p in phrases], self.rerank_settings.postings)
+        keyword_ids = [cid for cid, _ in self.store.keyword_search(or_query(asked), depth)]
+        candidates = list(dict.fromkeys([int(i) for i in dense_ids if i >= 0] + keyword_ids))
         if not candidates:
             return []
         rows = self.store.chunk_rows(candidates)
@@ -171,7 +181,10 @@ class Searcher:
             return []
         cos = self.store.reconstruct(candidates) @ qvec
         dense = {cid: float(s) for cid, s in zip(candidates, cos)}
-        fused = fuse(dense, {c: keyword[c] for c in candidates if c in keyword}, self.settings.keyword_weight)
+        stats = bm25.Stats(rows_total, self.store.mean_tokens(), df)
+        kw = bm25.scores(phrases, [(rows[c].title, rows[c].text) for c in candidates], stats)
+        keyword = {c: s for c, s in zip(candidates, kw) if s > 0}
+        fused = fuse(dense, keyword, self.settings.keyword_weight)
         top = max(keyword.values(), default=0.0)
         ranked = sorted(candidates, key=lambda c: -fused[c])
         return [Scored(rows[c], dense[c], keyword.get(c, 0.0) / top if top > 0 else 0.0, fused[c]) for c in ranked]

@@ -87,6 +87,7 @@ class Store:
         self._local = threading.local()
         self._df_cache: dict[str, int] = {}
         self._df_generation = -1
+        self._mean_tokens: tuple[int, float] = (-1, 0.0)
         vectors_mod.single_threaded_search()
         self._vectors: faiss.Index | None = None
         self._generation = -1
@@ -194,20 +195,25 @@ class Store:
                                 (start + 1, length, article_id)).fetchone()
         return row[0] if row else ""
 
-    def keyword_search(self, match: str, limit: int, within: Sequence[int] | None = None) -> list[tuple[int, float]]:
+    def keyword_search(self, match: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
         if not match:
             return []
-        sql = "SELECT rowid, -bm25(chunk_fts, 0.5, 1.0) FROM chunk_fts WHERE chunk_fts MATCH ?"
-        args: list[object] = [match]
-        if within is not None:
-            if not within:
-                return []
-            sql += f" AND rowid IN ({','.join('?' * len(within))})"
-            args.extend(int(i) for i in within)
-        sql += " ORDER BY bm25(chunk_fts, 0.5, 1.0) LIMIT ?"
-        args.append(limit)
-        return [(int(r), float(s)) for r, s in self.conn.execute(sql, args).fetchall()]
+        sql = ("SELECT rowid, -bm25(chunk_fts, 0.5, 1.0) FROM chunk_fts WHERE chunk_fts MATCH ? "
+               "ORDER BY bm25(chunk_fts, 0.5, 1.0) LIMIT ?")
+        return [(int(r), float(s)) for r, s in self.conn.execute(sql, (match, limit)).fetchall()]
+
+    def mean_tokens(self) -> float:
+        """Mean tokens per keyword row (title and body), from FTS5's own totals record; cached per
+        committed generation."""
+        gen = self.generation()
+        cached = self._mean_tokens
+        if cached[0] != gen:
+            row = self.conn.execute("SELECT block FROM chunk_fts_data WHERE id = 1").fetchone()
+            numbers = _varints(row[0]) if row and row[0] else []
+            rows, tokens = (numbers[0], sum(numbers[1:])) if numbers else (0, 0)
+            cached = self._mean_tokens = (gen, tokens / rows if rows else 0.0)
+        return cached[1]
 
     def doc_freqs(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """Chunk counts per (stemmed) term and the total chunk count, for idf weights.
@@ -398,6 +404,26 @@ def _remove_orphans(conn: sqlite3.Connection, folder: Path) -> None:
     for p in folder.glob("vectors-*.faiss*"):
         if p.name != keep:
             p.unlink(missing_ok=True)
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's variable-length integers, as FTS5 writes its totals record: big-endian 7-bit groups with
+    a continuation bit, the ninth byte holding 8 bits."""
+    out: list[int] = []
+    i = 0
+    while i < len(blob):
+        value = 0
+        for n in range(9):
+            byte = blob[i]
+            i += 1
+            if n == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
 
 
 def _fsync_dir(folder: Path) -> None:

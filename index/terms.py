@@ -56,10 +56,25 @@ def pairs(terms: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(terms, terms[1:]))
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression OR-ing the question's distinct content words (quoted: no FTS syntax)."""
+def stems(text: str) -> list[str]:
+    """Every word of ``text`` stemmed, function words included: the tokens the keyword index counts."""
+    return _stemmer().stemWords(words(text))
+
+
+def query_words(text: str) -> list[str]:
+    """The question's distinct content words, folded but not stemmed: what the keyword index is asked."""
     seen: dict[str, None] = {}
     for w in words(text):
         if w not in STOPWORDS and not (len(w) == 1 and not w.isdigit()):
-            seen.setdefault(w.replace('"', ""), None)
-    return " OR ".join(f'"{w}"' for w in seen)
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+def or_query(query_words: Sequence[str]) -> str:
+    """An FTS5 MATCH expression OR-ing ``query_words``, each quoted (so no FTS syntax gets through)."""
+    return " OR ".join(f'"{w}"' for w in query_words)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression OR-ing the question's distinct content words."""
+    return or_query(query_words(text))

@@ -43,6 +43,9 @@ class HashEmbedder:
             progress(len(texts), len(texts))
         return out
 
+    def encode_documents(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        return self.encode(texts, progress)
+
 
 def register() -> None:
     register_embedder(FAKE_MODEL, HashEmbedder)
