@@ -228,6 +228,7 @@ def main() -> int:
     ap.add_argument("--encode-sample", type=int, default=1000, help="chunks for the bare-model encode rate")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold `quotebot ask` timing")
     ap.add_argument("--rebuild", action="store_true", help="build the main index again (its indexing speed is re-measured)")
+    ap.add_argument("--quantize", action="store_true", help="model.quantize = true: int8 indexing (separate indexes)")
     args = ap.parse_args()
 
     folder = args.eval / args.set
@@ -240,8 +241,10 @@ def main() -> int:
     search = replace(base.search, **{k: v for k, v in (("keyword_weight", args.keyword_weight), ("candidates", args.candidates),
                                                       ("relevance_floor", args.floor)) if v is not None})
     tag = f"c{chunking.max_chars}o{chunking.overlap_sentences}{'t' if chunking.title_context else 'n'}"
-    settings = replace(base, chunking=chunking, search=search, index_dir=str(OUT / f"{args.set}-{tag}"))
-    results: dict[str, Any] = {"set": args.set, "questions": len(questions), "settings": {"chunking": vars(chunking), "search": vars(search)},
+    model = replace(base.model, quantize=args.quantize or base.model.quantize)
+    tag += "-int8" if model.quantize else ""
+    settings = replace(base, model=model, chunking=chunking, search=search, index_dir=str(OUT / f"{args.set}-{tag}"))
+    results: dict[str, Any] = {"set": args.set, "questions": len(questions), "settings": {"model": vars(model), "chunking": vars(chunking), "search": vars(search)},
                                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                                           f"load average {os.getloadavg()[0]:.1f} at start"}
     t_all = time.perf_counter()
@@ -315,7 +318,7 @@ def main() -> int:
     }
     results["bench seconds"] = time.perf_counter() - t_all
     print_table(results, settings)
-    out = OUT / f"{args.set}-results.json"
+    out = OUT / f"{args.set}{'-int8' if model.quantize else ''}-results.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"\n(JSON: {out.relative_to(ROOT)}; whole run {results['bench seconds']:.0f} s)")
     return 0
@@ -326,7 +329,8 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     c, q = settings.chunking, settings.search
     print(f"# {r['set']}: {r['questions']} questions, {s['index chunks']} chunks "
           f"(max_chars {c.max_chars}, overlap {c.overlap_sentences}, title {c.title_context}); "
-          f"candidates {q.candidates}, keyword_weight {q.keyword_weight}, floor {q.relevance_floor}; {r['machine']}")
+          f"candidates {q.candidates}, keyword_weight {q.keyword_weight}, floor {q.relevance_floor}"
+          f"{'; int8 indexing (model.quantize)' if settings.model.quantize else ''}; {r['machine']}")
     print()
     print("| speed and memory | |")
     print("|---|---|")
