@@ -43,36 +43,6 @@ class ChunkAsRanked(Searcher):
         return out
 
 
-class LeadingThenOthers(Searcher):
-    """As the default (the chunk leading with a highlighted sentence takes the best rank of the chunks
-    highlighting it), but the other chunks keep their own later ranks instead of being dropped."""
-
-    def quote(self, ranked: Any, k: int) -> list[Passage]:
-        ranked = list(ranked)
-        lead: dict[tuple[str, int], Any] = {}
-        for s in ranked:
-            hs = s.match.sentence[0] if s.match else 0
-            key = (s.row.article_id, s.row.start + hs)
-            if key not in lead or hs < (lead[key].match.sentence[0] if lead[key].match else 0):
-                lead[key] = s
-        order, used = [], set()
-        for s in ranked:
-            key = (s.row.article_id, s.row.start + (s.match.sentence[0] if s.match else 0))
-            first = lead[key]
-            if id(first) not in used:
-                order.append(first)
-                used.add(id(first))
-            if id(s) not in used:
-                order.append(s)
-                used.add(id(s))
-        out: list[Passage] = []
-        for s in order:
-            out.extend(Searcher.quote(self, [s], 1))
-            if len(out) == k:
-                break
-        return out
-
-
 class StartAtSentence(Searcher):
     """The previous quoting: from the highlighted sentence (or ``back`` sentences before it) forward,
     whole sentences up to max_chars, read from the article."""
@@ -130,8 +100,9 @@ def main() -> int:
         ("keyword_weight 0.7, floor 0", Searcher, replace(base, relevance_floor=0.0, keyword_weight=0.7), Rerank()),
         ("candidates 20, floor 0", Searcher, replace(base, relevance_floor=0.0, candidates=20), Rerank()),
         ("candidates 80, floor 0", Searcher, replace(base, relevance_floor=0.0, candidates=80), Rerank()),
+        ("keyword postings budget 1,000 (default 10,000), floor 0", Searcher, replace(base, relevance_floor=0.0), Rerank(postings=1_000)),
+        ("keyword index asked with the rarest word only, floor 0", Searcher, replace(base, relevance_floor=0.0), Rerank(postings=0)),
         ("chunks as ranked (no swap to the leading one), floor 0", ChunkAsRanked, replace(base, relevance_floor=0.0), Rerank()),
-        ("leading chunk first, the others kept at their ranks, floor 0", LeadingThenOthers, replace(base, relevance_floor=0.0), Rerank()),
         ("quote starts at highlight (old), floor 0", StartAtSentence, replace(base, relevance_floor=0.0), Rerank()),
         ("quote starts 1 sentence earlier, floor 0", StartOneEarlier, replace(base, relevance_floor=0.0), Rerank()),
         ("floor on cosine only (old rule), 0.3", Searcher, base, Rerank(dense_share=1.0)),

@@ -170,11 +170,15 @@ class SentenceTransformerEmbedder:
         return self._run(self._documents, texts, progress)
 
     def _run(self, model: Any, texts: Sequence[str], progress: ProgressFn | None) -> np.ndarray:
+        """Encode in slices (for progress), shortest texts first across all of them: the model sorts by
+        length only within one call, and a batch costs as much as its longest text (padding)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
         step = max(1, self.batch_size * 8)
         for lo in range(0, len(texts), step):
-            batch = list(texts[lo : lo + step])
-            out[lo : lo + len(batch)] = model.encode(
+            part = order[lo : lo + step]
+            batch = [texts[i] for i in part]
+            out[part] = model.encode(
                 batch,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
