@@ -22,11 +22,12 @@ def fts5_scores(docs, question):
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = 'porter unicode61 remove_diacritics 2')")
     conn.executemany("INSERT INTO t(rowid, title, body) VALUES (?, ?, ?)", [(i, *d) for i, d in enumerate(docs)])
-    rows = conn.execute("SELECT rowid, -bm25(t, 0.5, 1.0) FROM t WHERE t MATCH ?", (or_query(query_words(question)),))
+    match = or_query(query_words(question))
+    rows = conn.execute("SELECT rowid, -bm25(t, 0.5, 1.0) FROM t WHERE t MATCH ?", (match,)) if match else None
     vocab = conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row')")
     df = dict(conn.execute("SELECT term, doc FROM v"))
     tokens = sum(len(bm25.stems(t)) + len(bm25.stems(b)) for t, b in docs)
-    return dict(rows.fetchall()), bm25.Stats(len(docs), tokens / len(docs), df)
+    return dict(rows.fetchall() if rows else []), bm25.Stats(len(docs), tokens / len(docs), df)
 
 
 def phrases(question):
