@@ -44,7 +44,7 @@ class SearchSettings:
     results: int = 5
     candidates: int = 40
     keyword_weight: float = 0.5
-    relevance_floor: float = 0.3
+    relevance_floor: float = 0.25
     exact_below: int = 50_000
 
 

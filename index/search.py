@@ -8,8 +8,9 @@ and a relevance floor.
    question's idf weight one sentence holds, and how many of the question's adjacent term pairs occur side
    by side, are evidence that whole-chunk scores blur; they are added to the fused score.
 4. Floor: a candidate's relevance is ``(2 * cosine + sentence share) / 3``, an absolute figure on any
-   index (BM25 is not: it is relative to the corpus). When no candidate reaches ``search.relevance_floor``
-   the answer is "nothing found" rather than the least bad noise.
+   index (BM25 is not: it is relative to the corpus). The question's is the best candidate's, less a
+   penalty for question words no chunk contains. Below ``search.relevance_floor`` the answer is
+   "nothing found" rather than the least bad noise.
 5. Quote: each passage is a ranked chunk, verbatim, with its best sentence highlighted. Cutting every
    quote to start at its highlighted sentence lost the answers that sit just before it; but when two
    overlapping chunks highlight the same sentence, the one that leads with it is quoted (at the better
@@ -45,6 +46,8 @@ class Rerank:
         dense_share: the cosine's part in the relevance compared to the floor (the rest: the sentence share).
         postings: the most chunk-word postings the keyword index is asked to score per question; the
             commonest words beyond it are left to the candidates' own BM25 (``bm25``).
+        unseen_penalty: taken off the relevance per unit of the question's idf weight held by words that
+            no chunk contains: a question about something not indexed names things the index never saw.
     """
 
     depth: int = 30
@@ -52,6 +55,7 @@ class Rerank:
     phrase: float = 0.25
     dense_share: float = 2 / 3
     postings: int = 10_000
+    unseen_penalty: float = 0.1
 
 
 DEFAULT_RERANK = Rerank()
@@ -197,14 +201,24 @@ class Searcher:
     def _answer(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], k: int, qid: str | None) -> Answer:
         query = self.query(question)
         ranked = rerank(self.fused(question, qvec, dense_ids, self._depth(k)), query, self.rerank_settings)
-        share = self.rerank_settings.dense_share
-        # One decision per question: a weaker passage after a relevant one is still shown (ranked below
-        # it); dropping each passage under the floor cost answer-recall@5 and bought nothing measurable.
-        if not any(s.relevance(share) >= self.settings.relevance_floor for s in ranked if s.match):
+        if self.relevance(ranked, query) < self.settings.relevance_floor:
             return Answer(question=question, passages=(), id=qid, found=False)
         distinct = [s if s.match else replace(s, match=match(s.row.text, query)) for s in collapse(ranked, 3 * k)]
         passages = self.quote(distinct, k)
         return Answer(question=question, passages=tuple(passages), id=qid, found=bool(passages))
+
+    def relevance(self, ranked: Sequence[Scored], query: Query) -> float:
+        """One figure per question, compared to the floor: the best read candidate's relevance, less the
+        penalty for question words the index has never seen.
+
+        One decision per question: a weaker passage after a relevant one is still shown (ranked below it);
+        dropping each passage under the floor cost answer-recall@5 and bought nothing measurable.
+        """
+        settings = self.rerank_settings
+        best = max((s.relevance(settings.dense_share) for s in ranked if s.match), default=0.0)
+        df, _ = self.store.doc_freqs(query.terms)
+        unseen = sum(w for t, w in query.terms.items() if not df.get(t)) / (query.weight or 1.0)
+        return best - settings.unseen_penalty * unseen
 
     def quote(self, ranked: Iterable[Scored], k: int) -> list[Passage]:
         """The first ``k`` chunks verbatim, each with its best sentence highlighted.

@@ -118,3 +118,25 @@ def test_quote_cuts_chunks_longer_than_the_current_limit(tmp_path, fake_engine):
     for p in answer.passages:
         assert len(p.text) <= 120 and texts[p.article_id][p.start : p.end] == p.text
     assert answer.passages[0].highlighted.startswith("The mayor of Pine")
+
+
+def test_words_the_index_never_saw_lower_the_relevance(tmp_path, fake_engine):
+    """The same evidence with a name the index has never seen falls under a floor it otherwise clears."""
+    fake_engine.ingest([write_corpus(tmp_path)])
+    store, search = fake_engine.store, replace(fake_engine.settings.search, relevance_floor=0.0)
+    question = "who opened the new river bridge?"
+
+    def relevance(q, penalty):
+        searcher = Searcher(store, fake_engine.embedder, search, 700, Rerank(unseen_penalty=penalty))
+        vec = fake_engine.embedder.encode([q])
+        ranked = searcher.rank(q, vec[0], store.vector_search(vec, 40)[1][0], 40)
+        return searcher.relevance(ranked, searcher.query(q))
+
+    seen = relevance(question, 0.1)
+    assert seen == pytest.approx(relevance(question, 0.0))  # every word is in the index: no penalty
+    query = Searcher(store, fake_engine.embedder, search, 700).query("Zorblaxian")
+    assert store.doc_freqs(query.terms)[0] == {}
+    named = question.replace("river", "Zorblaxian river")
+    assert relevance(named, 0.1) < relevance(named, 0.0) - 0.02
+    strict = Engine(replace(fake_engine.settings, search=replace(search, relevance_floor=relevance(named, 0.0) - 0.01)))
+    assert strict.ask(question).found and not strict.ask(named).found
