@@ -105,7 +105,8 @@ def main() -> int:
         ("chunks as ranked (no swap to the leading one), floor 0", ChunkAsRanked, replace(base, relevance_floor=0.0), Rerank()),
         ("quote starts at highlight (old), floor 0", StartAtSentence, replace(base, relevance_floor=0.0), Rerank()),
         ("quote starts 1 sentence earlier, floor 0", StartOneEarlier, replace(base, relevance_floor=0.0), Rerank()),
-        ("floor on cosine only (old rule), 0.3", Searcher, base, Rerank(dense_share=1.0)),
+        ("no penalty for unseen words, floor 0.3 (the previous rule)", Searcher, replace(base, relevance_floor=0.3), Rerank(unseen_penalty=0.0)),
+        ("floor on cosine only, 0.3 (the first rule)", Searcher, replace(base, relevance_floor=0.3), Rerank(dense_share=1.0, unseen_penalty=0.0)),
     ]
     print(f"# {args.set}: {len(questions)} questions, index {folder.name}, top {K}, passages cut at 1,200 chars")
     print("| variant | R@1 | R@5 | R@10 | MRR@10 | HL@1 | chars | found |")
