@@ -104,7 +104,7 @@ def resolve_model_path(name: str) -> str:
 
 
 def _int8_copy(model: Any) -> Any:
-    """The model with its linear layers' weights in int8 (torch dynamic quantization): about 1.5 times
+    """The model with its linear layers' weights in int8 (torch dynamic quantization): about 1.6 times
     the indexing speed on CPU, for vectors a little off the model's (bench/README.md measures the cost).
     A copy: questions are still encoded by the exact model, which measured better than int8 on both sides."""
     import copy
