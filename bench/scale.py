@@ -90,7 +90,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
     corpus = [json.loads(line) for line in (EVAL / "realtimeqa" / "corpus.jsonl").open(encoding="utf-8")]
     questions = [json.loads(line)["question"] for line in (EVAL / "realtimeqa" / "questions.jsonl").open(encoding="utf-8")]
     settings = load_settings(index_dir=folder)
-    if not (folder / "quotebot.sqlite3").exists():
+    built = not (folder / "quotebot.sqlite3").exists()
+    if built:
         shutil.rmtree(folder, ignore_errors=True)
         create_store(folder, settings.model.name, 384)
         writer = Writer(Store(folder), settings.search.exact_below)
@@ -129,7 +130,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
             engine.ask(q)
             times.append(time.perf_counter() - t)
         print(f"ask: {stats['chunks']:,} chunks, {len(questions)} questions, {label}: {pct(times)}", flush=True)
-    print(f"peak RSS {rss_mb():,.0f} MB; encoder {type(engine.query_encoder).__name__}")
+    scope = " (this process also built the index: run again for asking alone)" if built else ""
+    print(f"peak RSS {rss_mb():,.0f} MB{scope}; encoder {type(engine.query_encoder).__name__}")
 
 
 def main() -> None:
