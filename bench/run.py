@@ -45,7 +45,7 @@ from index.terms import fts_query  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 OUT = ROOT / "bench" / "out"
 K = 10
-FLOORS = (0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.425, 0.45, 0.5)
+FLOORS = (-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)  # rerank.min_relevance: the reader's logit
 OTHER_SET = {"squad": "realtimeqa", "realtimeqa": "squad", "squad2-dev": "realtimeqa"}
 
 
@@ -80,6 +80,31 @@ class CachedEncoder:
             for t, v in zip(missing, self.inner.encode(missing)):
                 self.cache[t] = v
         return np.vstack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+
+class CachedReader:
+    """The engine's reader with a memory of (question, passage) readings: re-asking a set under other
+    settings (floors, constants) then measures ranking, not the model."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Any]:
+        missing = [p for p in dict.fromkeys(passages) if (question, p) not in self.cache]
+        for p, r in zip(missing, self.inner.read(question, missing) if missing else []):
+            self.cache[(question, p)] = r
+        return [self.cache[(question, p)] for p in passages]
+
+
+READERS: dict[int, CachedReader] = {}
+
+
+def cached_reader(engine: Engine) -> CachedReader | None:
+    """One caching wrapper per engine reader, shared by every run of this process."""
+    if engine.reader is None:
+        return None
+    return READERS.setdefault(id(engine.reader), CachedReader(engine.reader))
 
 
 def build(settings: Settings, corpus: Path, keep: set[str] | None = None, again: bool = False) -> dict[str, Any]:
@@ -182,14 +207,28 @@ def baselines(engine: Engine, questions: list[dict[str, Any]], vecs: np.ndarray)
             for name, ids in (("BM25 only", bm25_ids), ("dense only", dense_ids), ("RRF (BM25+dense)", rrf_ids))}
 
 
+def frames(questions: list[dict[str, Any]]) -> list[Any]:
+    """Each question's time frame from its ``asked_at`` (none: no date preference), as the engine makes it."""
+    from index.timeframe import as_of, frame
+
+    return [frame(q["question"], as_of(q.get("asked_at"))) for q in questions]
+
+
 def ask_run(engine: Engine, encoder: CachedEncoder, questions: list[dict[str, Any]], floor: float | None = None,
             k: int = K) -> list[dict[str, Any]]:
-    search = engine.settings.search if floor is None else replace(engine.settings.search, relevance_floor=floor)
-    searcher = Searcher(engine.store, encoder, search, engine.settings.chunking.max_chars)
+    """Answers with the engine's settings, the relevance floor replaced by ``floor`` when given (the
+    reader's floor when the re-ranker is on, else search.relevance_floor)."""
+    search, reading = engine.settings.search, engine.settings.rerank
+    if floor is not None and reading.enabled:
+        reading = replace(reading, min_relevance=floor)
+    elif floor is not None:
+        search = replace(search, relevance_floor=floor)
+    searcher = Searcher(engine.store, encoder, search, engine.settings.chunking.max_chars,
+                        reader=cached_reader(engine), reading=reading)  # type: ignore[arg-type]
     out = []
     for lo in range(0, len(questions), 64):
         part = questions[lo : lo + 64]
-        answers = searcher.search_many([q["question"] for q in part], k, [str(q["id"]) for q in part])
+        answers = searcher.search_many([q["question"] for q in part], k, [str(q["id"]) for q in part], frames(part))
         out.extend(a.to_dict() for a in answers)
     return out
 
@@ -229,6 +268,8 @@ def main() -> int:
     ap.add_argument("--no-cold", action="store_true", help="skip the cold `quotebot ask` timing")
     ap.add_argument("--rebuild", action="store_true", help="build the main index again (its indexing speed is re-measured)")
     ap.add_argument("--quantize", action="store_true", help="model.quantize = true: int8 indexing (separate indexes)")
+    ap.add_argument("--no-rerank", action="store_true", help="rerank.enabled = false (the fused ranking alone)")
+    ap.add_argument("--no-asked-at", action="store_true", help="ignore the questions' asked_at (no date preference)")
     args = ap.parse_args()
 
     folder = args.eval / args.set
@@ -243,8 +284,12 @@ def main() -> int:
     tag = f"c{chunking.max_chars}o{chunking.overlap_sentences}{'t' if chunking.title_context else 'n'}"
     model = replace(base.model, quantize=args.quantize or base.model.quantize)
     tag += "-int8" if model.quantize else ""
-    settings = replace(base, model=model, chunking=chunking, search=search, index_dir=str(OUT / f"{args.set}-{tag}"))
-    results: dict[str, Any] = {"set": args.set, "questions": len(questions), "settings": {"model": vars(model), "chunking": vars(chunking), "search": vars(search)},
+    rerank = replace(base.rerank, enabled=base.rerank.enabled and not args.no_rerank)
+    settings = replace(base, model=model, chunking=chunking, search=search, rerank=rerank,
+                       index_dir=str(OUT / f"{args.set}-{tag}"))
+    if args.no_asked_at:
+        questions = [{k: v for k, v in q.items() if k != "asked_at"} for q in questions]
+    results: dict[str, Any] = {"set": args.set, "questions": len(questions), "settings": {"model": vars(model), "chunking": vars(chunking), "search": vars(search), "rerank": vars(rerank)},
                                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                                           f"load average {os.getloadavg()[0]:.1f} at start"}
     t_all = time.perf_counter()
@@ -258,12 +303,9 @@ def main() -> int:
     lat = []
     for q in questions:
         t = time.perf_counter()
-        engine.ask(q["question"])
+        engine.ask(q["question"], asked_at=q.get("asked_at"))
         lat.append(time.perf_counter() - t)
-    run = []
-    for lo in range(0, len(questions), 64):
-        part = questions[lo : lo + 64]
-        run.extend(a.to_dict() for a in engine.ask_many([q["question"] for q in part], K, [str(q["id"]) for q in part]))
+    run = ask_run(engine, encoder, questions)
     ours = score(questions, run)
     rss_engine = rss_mb()
 
@@ -285,7 +327,8 @@ def main() -> int:
         checks[f"{other} questions (off-corpus)"] = load_jsonl(args.eval / other / "questions.jsonl")
     if (folder / "unanswerable.jsonl").exists():
         checks["unanswerable.jsonl (on-topic)"] = load_jsonl(folder / "unanswerable.jsonl")
-    floors = sorted(set(FLOORS) | {search.relevance_floor})
+    configured = rerank.min_relevance if rerank.enabled else search.relevance_floor
+    floors = sorted(set(FLOORS if rerank.enabled else (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)) | {configured})
     curve = []
     for f in floors:
         row: dict[str, Any] = {"floor": f}
@@ -318,7 +361,8 @@ def main() -> int:
     }
     results["bench seconds"] = time.perf_counter() - t_all
     print_table(results, settings)
-    out = OUT / f"{args.set}{'-int8' if model.quantize else ''}-results.json"
+    variant = ("-int8" if model.quantize else "") + ("-norerank" if args.no_rerank else "") + ("-noasked" if args.no_asked_at else "")
+    out = OUT / f"{args.set}{variant}-results.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"\n(JSON: {out.relative_to(ROOT)}; whole run {results['bench seconds']:.0f} s)")
     return 0
@@ -329,8 +373,10 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     c, q = settings.chunking, settings.search
     print(f"# {r['set']}: {r['questions']} questions, {s['index chunks']} chunks "
           f"(max_chars {c.max_chars}, overlap {c.overlap_sentences}, title {c.title_context}); "
-          f"candidates {q.candidates}, keyword_weight {q.keyword_weight}, floor {q.relevance_floor}"
-          f"{'; int8 indexing (model.quantize)' if settings.model.quantize else ''}; {r['machine']}")
+          f"candidates {q.candidates}, keyword_weight {q.keyword_weight}, "
+          + (f"re-ranker on {settings.rerank.candidates} candidates, floor {settings.rerank.min_relevance}"
+             if settings.rerank.enabled else f"re-ranker off, floor {q.relevance_floor}")
+          + f"{'; int8 indexing (model.quantize)' if settings.model.quantize else ''}; {r['machine']}")
     print()
     print("| speed and memory | |")
     print("|---|---|")
@@ -356,10 +402,11 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     counts = r["nothing_found_counts"]
     cols = [k for k in r["floor_curve"][0] if k != "floor"]
     heads = [f"{k} (n={counts[k[:-len(' not found')]]})" if k.endswith(" not found") else k for k in cols]
-    print("| relevance_floor | " + " | ".join(heads) + " |")
+    print(f"| {'rerank.min_relevance' if settings.rerank.enabled else 'search.relevance_floor'} | " + " | ".join(heads) + " |")
     print("|---:|" + "---:|" * len(cols))
     for row in r["floor_curve"]:
-        mark = " *" if abs(row["floor"] - settings.search.relevance_floor) < 1e-9 else ""
+        configured = settings.rerank.min_relevance if settings.rerank.enabled else settings.search.relevance_floor
+        mark = " *" if abs(row["floor"] - configured) < 1e-9 else ""
         print(f"| {row['floor']:.3f}{mark} | " + " | ".join(f"{row[k]:.3f}" for k in cols) + " |")
 
 

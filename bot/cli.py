@@ -28,6 +28,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (env QUOTEBOT_INDEX; default ~/.local/share/quotebot/index).", show_default=False)]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file, TOML (env QUOTEBOT_CONFIG).", show_default=False)]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="When the question is asked (YYYY-MM-DD or ISO date-time; default now): later articles are never quoted, recent ones preferred.", show_default=False)]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Quote only articles published on or after this day (YYYY-MM-DD).", show_default=False)]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Quote only articles published on or before this day (YYYY-MM-DD).", show_default=False)]
 ResultsOpt = Annotated[Optional[int], typer.Option("--results", "-k", min=1, max=50, help="Passages per answer (default: search.results in the config).", show_default=False)]
 
 
@@ -59,12 +62,35 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
             raise InputError(f"{path}: not valid UTF-8") from None
 
 
-def _questions(path: Path) -> list[tuple[str | None, str]]:
+def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
+    """A command-line date, or an InputError naming the option."""
+    from index.timeframe import as_of
+
+    try:
+        return as_of(value)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+def _asked_at(obj: dict[str, Any], path: Path, n: int) -> str | None:
+    """A question line's optional ``asked_at``, checked here so a bad one names its line."""
+    value = obj.get("asked_at")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{path}:{n}: asked_at must be an ISO date string, got {value!r}")
+    _day(value, f"{path}:{n}: asked_at")
+    return value
+
+
+def _questions(path: Path) -> list[tuple[str | None, str, str | None]]:
+    """(id, question, asked_at) per line of a batch file."""
     items = []
     for n, obj in _read_jsonl(path):
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
             raise InputError(f"{path}:{n}: expected {{\"id\": ..., \"question\": \"...\"}}")
-        items.append((str(obj["id"]) if obj.get("id") is not None else str(n), obj["question"]))
+        items.append((str(obj["id"]) if obj.get("id") is not None else str(n), obj["question"],
+                      _asked_at(obj, path, n)))
     if not items:
         raise InputError(f"{path}: no questions in the file")
     return items
@@ -102,9 +128,12 @@ def index_cmd(
 @app.command()
 def ask(
     question: Annotated[Optional[str], typer.Argument(help="The question (omit with --batch).", show_default=False)] = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL file of {\"id\", \"question\"} lines; one answer per line.", show_default=False)] = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL file of {\"id\", \"question\", \"asked_at\"?} lines; one answer per line.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print answers as JSON (one line each).")] = False,
     results: ResultsOpt = None,
+    as_of: AsOfOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     index: IndexOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -113,25 +142,34 @@ def ask(
 
     if (question is None) == (batch is None):
         raise InputError("give a question or --batch FILE (not both)")
-    items = _questions(batch) if batch else [(None, question or "")]
+    _day(as_of, "--as-of")
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first and last and first > last:
+        raise InputError(f"--since {first} is after --until {last}")
+    items = _questions(batch) if batch else [(None, question or "", None)]
     engine = _engine(index, config)
     step = 64
     for lo in range(0, len(items), step):
         part = items[lo : lo + step]
-        answers = engine.ask_many([q for _, q in part], results, [i for i, _ in part])
+        answers = engine.ask_many([q for _, q, _ in part], results, [i for i, _, _ in part],
+                                  asked_at=[a or as_of for _, _, a in part], since=first, until=last)
         for answer in answers:
             if as_json:
                 sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
             else:
                 if batch:
-                    out.print(f"\n[bold]Q{'' if answer.id is None else ' ' + answer.id}: {answer.question}[/bold]",
-                              markup=True, highlight=False)
+                    from rich.text import Text
+
+                    label = f"\nQ{'' if answer.id is None else ' ' + answer.id}: {answer.question}"
+                    out.print(Text(label, style="bold"))  # Text, not markup: a question may hold "[/i]"
                 out.print(answer_renderable(answer))
 
 
 @app.command()
 def chat(results: ResultsOpt = None, index: IndexOpt = None, config: ConfigOpt = None) -> None:
-    """Ask questions one after another; an empty line or Ctrl-D ends."""
+    """Ask questions one after another; an empty line or Ctrl-D ends.
+
+    Each question is asked as of the moment it is typed."""
     from bot.render_text import answer_renderable
 
     engine = _engine(index, config)
@@ -155,7 +193,7 @@ def chat(results: ResultsOpt = None, index: IndexOpt = None, config: ConfigOpt =
 
 @app.command("eval")
 def eval_cmd(
-    questions: Annotated[Path, typer.Argument(help="JSONL of {\"id\", \"question\", \"answers\", \"article_id\"}.", show_default=False)],
+    questions: Annotated[Path, typer.Argument(help="JSONL of {\"id\", \"question\", \"answers\", \"article_id\", \"asked_at\"?}.", show_default=False)],
     run: Annotated[Optional[Path], typer.Option("--run", help="Also write the answers (JSONL) here.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     results: Annotated[int, typer.Option("--results", "-k", min=1, max=50, help="Passages per question.")] = 10,
@@ -170,6 +208,7 @@ def eval_cmd(
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("answers"), list):
             raise InputError(f"{questions}:{n}: expected {{\"id\", \"question\", \"answers\": [...], \"article_id\"}}")
         obj.setdefault("id", str(n))
+        _asked_at(obj, questions, n)
         gold.append(obj)
     if not gold:
         raise InputError(f"{questions}: no questions in the file")
@@ -177,7 +216,8 @@ def eval_cmd(
     answers = []
     for lo in range(0, len(gold), 64):
         part = gold[lo : lo + 64]
-        answers.extend(a.to_dict() for a in engine.ask_many([q["question"] for q in part], results, [str(q["id"]) for q in part]))
+        answers.extend(a.to_dict() for a in engine.ask_many([q["question"] for q in part], results, [str(q["id"]) for q in part],
+                                                             asked_at=[q.get("asked_at") for q in part]))
     if run:
         run.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
     metrics = score(gold, answers)
@@ -241,6 +281,28 @@ def export(
         tmp.unlink(missing_ok=True)
         raise QuotebotError(f"cannot write {output}: {exc.strerror or exc}") from None
     err.print(f"exported {engine.stats()['articles']} articles to {output}", markup=False)
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option("--data", help="Folder of SQuAD-format QA files (.json or .json.gz).")] = Path("../shared/train/squadshifts"),
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where the ONNX model goes (default: the shipped index/models/reader).", show_default=False)] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Optimiser steps of 32 questions (1 positive + 3 mined negatives each).")] = 292,
+    work: Annotated[Path, typer.Option("--work", help="Folder for the torch checkpoint.")] = Path("build/reader"),
+) -> None:
+    """Train Quotebot's re-ranker and answer reader on public QA data, and export it for the query path."""
+    from index.reader import SHIPPED
+
+    try:
+        from train.fit import Recipe, train_and_export
+    except ImportError as exc:
+        raise QuotebotError(f"training needs torch and transformers ({exc}); install quotebot's dependencies") from None
+    if not data.is_dir():
+        raise InputError(f"--data {data}: not a folder")
+    try:
+        train_and_export(data, out or SHIPPED, Recipe(steps=steps), work, log=lambda m: err.print(m, markup=False))
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        raise InputError(f"cannot train from {data}: {exc}") from None
 
 
 @app.command("bot")

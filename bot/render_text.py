@@ -34,7 +34,19 @@ def passage_panel(rank: int, p: Passage) -> Panel:
                  subtitle_align="right", expand=True)
 
 
+def answer_line(answer: Answer) -> Text | None:
+    """The one-line answer (verbatim words of quote 1), shown only when the reader is confident of it."""
+    if answer.answer is None:
+        return None
+    line = Text("Answer: ", style="bold")
+    line.append(answer.answer.text, style="bold yellow")
+    line.append(f"  (quote {answer.answer.passage + 1}, confidence {answer.answer.confidence:.0%})", style="dim")
+    return line
+
+
 def answer_renderable(answer: Answer) -> Group | Text:
     if not answer.found:
         return Text(NOTHING_FOUND, style="italic")
-    return Group(*(passage_panel(i, p) for i, p in enumerate(answer.passages, 1)))
+    line = answer_line(answer)
+    panels = [passage_panel(i, p) for i, p in enumerate(answer.passages, 1)]
+    return Group(*([line] if line else []), *panels)

@@ -49,6 +49,16 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class RerankSettings:
+    """The trained reader (index/reader.py): re-ranking, "nothing found", and the one-line answer."""
+
+    enabled: bool = True
+    candidates: int = 20
+    min_relevance: float = 0.0
+    answer_confidence: float = 0.5
+
+
+@dataclass(frozen=True)
 class IngestSettings:
     max_file_mb: float = 50.0
 
@@ -70,6 +80,7 @@ class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    rerank: RerankSettings = field(default_factory=RerankSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
 

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 import time
+from datetime import date, datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,10 @@ from filelock import FileLock, Timeout
 from index.chunking import chunk_text
 from index.config import Settings
 from index.embedding import Embedder, load_embedder, load_query_encoder
-from index.errors import IndexBusyError, IndexError_, InputError
+from index import timeframe
+from index.errors import IndexBusyError, IndexError_, InputError, ModelError
 from index.ingest import Failure, find_files, read_bytes, read_file
+from index.reader import SHIPPED, Reader
 from index.search import Searcher
 from index.store import Store, Writer, content_hash, create_store
 from index.types import Answer, Article, Chunk
@@ -29,6 +32,9 @@ from index.types import Answer, Article, Chunk
 MAX_QUESTION_CHARS = 2000
 EMBED_BATCH_CHUNKS = 512
 COMMIT_EVERY_SECONDS = 30.0
+
+AskedAt = date | datetime | str | None
+"""When a question was asked: a date, a datetime, an ISO string, or None for now."""
 
 FileProgress = Callable[[int, int, int], None]
 """Called as (files done, files in all, chunks embedded so far)."""
@@ -64,6 +70,7 @@ class Engine:
         self._embedder: Embedder | None = None
         self._fast: Embedder | None | bool = None
         self._store: Store | None = None
+        self._reader: Reader | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
@@ -90,9 +97,25 @@ class Engine:
             export()
             self._fast = False
 
+    @property
+    def reader(self) -> Reader | None:
+        """The shipped re-ranker and answer reader (onnxruntime, no torch), or None when disabled."""
+        if not self.settings.rerank.enabled:
+            return None
+        with self._load_lock:
+            if self._reader is None:
+                try:
+                    self._reader = Reader()
+                except (OSError, ValueError, RuntimeError) as exc:
+                    raise ModelError(f"cannot load the re-ranker from {SHIPPED} ({exc}); reinstall quotebot, "
+                                     "or set [rerank] enabled = false") from None
+            return self._reader
+
     def warm_up(self) -> None:
         """Load the model and open the index now rather than on the first question."""
         self.embedder.encode(["warm up"])
+        if self.reader is not None:
+            self.reader.read("warm up", ["warm up"])
         if (self.folder / "quotebot.sqlite3").exists():
             self.store.vectors()
 
@@ -112,12 +135,19 @@ class Engine:
             return self._store
 
     # -- asking ---------------------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        return self.ask_many([question], k)[0]
+    def ask(self, question: str, k: int | None = None, asked_at: AskedAt = None,
+            since: date | None = None, until: date | None = None) -> Answer:
+        """One question; ``asked_at`` (default: now) bounds and weighs articles by date (index.timeframe)."""
+        return self.ask_many([question], k, asked_at=[asked_at], since=since, until=until)[0]
 
     def ask_many(self, questions: Sequence[str], k: int | None = None,
-                 ids: Sequence[str | None] | None = None) -> list[Answer]:
-        """Answers in order; an empty question is an InputError naming which one."""
+                 ids: Sequence[str | None] | None = None, asked_at: Sequence[AskedAt] | None = None,
+                 since: date | None = None, until: date | None = None) -> list[Answer]:
+        """Answers in order; an empty question or a bad date is an InputError naming which one.
+
+        ``asked_at`` gives each question's asking time (a date, a datetime, an ISO string, or None for
+        now); articles published after it are never quoted, and recent ones are preferred.
+        """
         cleaned = []
         for i, q in enumerate(questions):
             q = " ".join(str(q).split())
@@ -127,9 +157,19 @@ class Engine:
             cleaned.append(q[:MAX_QUESTION_CHARS])
         if k is not None and not 1 <= k <= 50:
             raise InputError(f"results must be between 1 and 50, got {k}")
+        frames = []
+        for i, q in enumerate(cleaned):
+            when = asked_at[i] if asked_at is not None else None
+            try:
+                day = timeframe.as_of(when) if when is not None else timeframe.today()
+            except ValueError as exc:
+                where = f" (question {ids[i]})" if ids is not None and ids[i] is not None else ""
+                raise InputError(f"{exc}{where}") from None
+            frames.append(timeframe.frame(q, day, since, until))
         store = self.store
-        searcher = Searcher(store, self.query_encoder, self.settings.search, self.settings.chunking.max_chars)
-        answers = searcher.search_many(cleaned, k, ids)
+        searcher = Searcher(store, self.query_encoder, self.settings.search, self.settings.chunking.max_chars,
+                            reader=self.reader, reading=self.settings.rerank)
+        answers = searcher.search_many(cleaned, k, ids, frames)
         self._export_query_encoder()  # only does work when the slow path just loaded the full model
         return answers
 

@@ -92,6 +92,14 @@ def match(text: str, query: Query) -> Match:
     return Match(best, lexical, phrase)
 
 
+def sentence_at(text: str, offset: int) -> tuple[int, int]:
+    """Span of the sentence of ``text`` that holds character ``offset`` (the whole text if none does)."""
+    for span, _ in _sentence_terms(text):
+        if span[0] <= offset < span[1]:
+            return span
+    return 0, len(text)
+
+
 def best_sentence(text: str, question: str, idf: IdfFn = _uniform) -> tuple[int, int]:
     """Span (relative to ``text``) of the best-matching sentence; the whole text when it has none."""
     return match(text, Query.of(question, idf)).sentence

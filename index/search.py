@@ -27,12 +27,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index import bm25
-from index.config import SearchSettings
+from index.config import RerankSettings, SearchSettings
+from index.dates import parse_date
 from index.embedding import Embedder
-from index.highlight import Match, Query, focus, match
+from index.highlight import Match, Query, focus, match, sentence_at
+from index.reader import Reader, Reading
 from index.store import ChunkRow, Store
 from index.terms import content_terms, fold, or_query, query_words
-from index.types import Answer, Passage
+from index.timeframe import TimeFrame
+from index.types import Answer, AnswerSpan, Passage
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class Rerank:
             commonest words beyond it are left to the candidates' own BM25 (``bm25``).
         unseen_penalty: taken off the relevance per unit of the question's idf weight held by words that
             no chunk contains: a question about something not indexed names things the index never saw.
+        reader_weight: weight of the trained reader's z-scored relevance against the z-scored retrieval
+            score, over the candidates it reads.
+        recency: taken off a candidate's fused score per log(1 + days) between its article's date and
+            the period the question is about (by default the asking day; ``index.timeframe``).
     """
 
     depth: int = 30
@@ -56,6 +63,8 @@ class Rerank:
     dense_share: float = 2 / 3
     postings: int = 10_000
     unseen_penalty: float = 0.1
+    reader_weight: float = 1.0
+    recency: float = 0.04
 
 
 DEFAULT_RERANK = Rerank()
@@ -70,6 +79,7 @@ class Scored:
     keyword: float
     score: float
     match: Match | None = None
+    reading: Reading | None = None
 
     def relevance(self, dense_share: float = DEFAULT_RERANK.dense_share) -> float:
         """Absolute evidence that the chunk is about the question, for the floor."""
@@ -136,26 +146,68 @@ def collapse(ranked: Sequence[Scored], k: int) -> list[Scored]:
     return kept
 
 
+def zscores(values: Sequence[float]) -> np.ndarray:
+    """(x - mean) / std; all zeros when the values do not vary."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        return x
+    sd = x.std()
+    return (x - x.mean()) / sd if sd > 1e-12 else np.zeros_like(x)
+
+
+def weigh_time(ranked: Sequence[Scored], frame: TimeFrame, recency: float) -> list[Scored]:
+    """Scores less ``recency * strength * log(1 + days)`` from the period asked about; re-sorted.
+
+    The penalty is on the fused score's own scale (cosine and normalised BM25, 0 to about 1.5), which
+    means the same on every question; an undated article gets the mean penalty of the dated candidates:
+    neither preferred nor pushed down.
+    """
+    if not ranked or frame.period is None or recency == 0 or frame.strength == 0:
+        return list(ranked)
+    days = [parse_date(s.row.date) for s in ranked]
+    penalty = [math.log1p(frame.distance(d)) if d else None for d in days]
+    dated = [p for p in penalty if p is not None]
+    mean = sum(dated) / len(dated) if dated else 0.0
+    weight = recency * frame.strength
+    out = [replace(s, score=s.score - weight * (mean if p is None else p)) for s, p in zip(ranked, penalty)]
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def _reader_highlight(s: Scored) -> Scored:
+    """Highlight the sentence holding the reader's answer span, where it found one."""
+    if s.reading is None or s.reading.span is None or s.match is None:
+        return s
+    return replace(s, match=replace(s.match, sentence=sentence_at(s.row.text, s.reading.span[0])))
+
+
 class Searcher:
-    """Answers questions against a Store with an Embedder; holds no state between questions."""
+    """Answers questions against a Store with an Embedder (and the reader, when given); holds no state
+    between questions."""
 
     def __init__(self, store: Store, embedder: Embedder, settings: SearchSettings, max_chars: int,
-                 rerank: Rerank = DEFAULT_RERANK) -> None:
+                 rerank: Rerank = DEFAULT_RERANK, reader: Reader | None = None,
+                 reading: RerankSettings | None = None) -> None:
         self.store = store
         self.max_chars = max_chars
         self.embedder = embedder
         self.settings = settings
         self.rerank_settings = rerank
+        self.reader = reader
+        self.reading = reading or RerankSettings()
 
-    def search_many(self, questions: Sequence[str], k: int | None = None, ids: Sequence[str | None] | None = None) -> list[Answer]:
+    def search_many(self, questions: Sequence[str], k: int | None = None, ids: Sequence[str | None] | None = None,
+                    frames: Sequence[TimeFrame | None] | None = None) -> list[Answer]:
         """Answers for many questions at once: one encode call, then per-question ranking."""
         k = k or self.settings.results
         ids = list(ids) if ids is not None else [None] * len(questions)
+        frames = list(frames) if frames is not None else [None] * len(questions)
         if not questions:
             return []
         vecs = self.embedder.encode(list(questions))
         _, dense_ids = self.store.vector_search(vecs, self._depth(k))
-        return [self._answer(q, vecs[i], dense_ids[i], k, ids[i]) for i, q in enumerate(questions)]
+        return [self._answer(q, vecs[i], dense_ids[i], k, ids[i], frames[i] or TimeFrame())
+                for i, q in enumerate(questions)]
 
     def search(self, question: str, k: int | None = None) -> Answer:
         return self.search_many([question], k)[0]
@@ -193,19 +245,65 @@ class Searcher:
         ranked = sorted(candidates, key=lambda c: -fused[c])
         return [Scored(rows[c], dense[c], keyword.get(c, 0.0) / top if top > 0 else 0.0, fused[c]) for c in ranked]
 
-    def rank(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int],
-             depth: int | None = None) -> list[Scored]:
-        """All candidates for one question, best first."""
-        return rerank(self.fused(question, qvec, dense_ids, depth), self.query(question), self.rerank_settings)
-
-    def _answer(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], k: int, qid: str | None) -> Answer:
+    def rank(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], depth: int | None = None,
+             frame: TimeFrame | None = None) -> list[Scored]:
+        """All candidates for one question that its time frame allows, best first."""
+        frame = frame or TimeFrame()
         query = self.query(question)
-        ranked = rerank(self.fused(question, qvec, dense_ids, self._depth(k)), query, self.rerank_settings)
-        if self.relevance(ranked, query) < self.settings.relevance_floor:
+        fused = [s for s in self.fused(question, qvec, dense_ids, depth) if frame.allows(parse_date(s.row.date))]
+        ranked = weigh_time(rerank(fused, query, self.rerank_settings), frame, self.rerank_settings.recency)
+        if self.reader is not None and self.reading.enabled:
+            ranked = self.read(question, ranked)
+        return ranked
+
+    def read(self, question: str, ranked: Sequence[Scored]) -> list[Scored]:
+        """The first ``rerank.candidates`` re-scored with the reader (z-scored, fused with their own
+        z-scored score); the rest follow, below them, in their order."""
+        head = list(ranked[: self.reading.candidates])
+        readings = self.reader.read(question, [s.row.text for s in head]) if head else []
+        mixed = zscores([s.score for s in head]) + self.rerank_settings.reader_weight * zscores(
+            [r.relevance for r in readings])
+        head = sorted((replace(s, score=float(m), reading=r) for s, m, r in zip(head, mixed, readings)),
+                      key=lambda s: -s.score)
+        floor = min((s.score for s in head), default=0.0)
+        tail = [replace(s, score=min(s.score, floor - 1e-3 * (i + 1))) for i, s in enumerate(ranked[len(head):])]
+        return head + tail
+
+    def _answer(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], k: int, qid: str | None,
+                frame: TimeFrame) -> Answer:
+        query = self.query(question)
+        ranked = self.rank(question, qvec, dense_ids, self._depth(k), frame)
+        if not self.found(ranked, query):
             return Answer(question=question, passages=(), id=qid, found=False)
         distinct = [s if s.match else replace(s, match=match(s.row.text, query)) for s in collapse(ranked, 3 * k)]
+        distinct = [_reader_highlight(s) for s in distinct]
         passages = self.quote(distinct, k)
-        return Answer(question=question, passages=tuple(passages), id=qid, found=bool(passages))
+        return Answer(question=question, passages=tuple(passages), id=qid, found=bool(passages),
+                      answer=self.answer_line(distinct, passages))
+
+    def found(self, ranked: Sequence[Scored], query: Query) -> bool:
+        """Whether anything answers: the reader's best relevance against its floor when it read the
+        candidates, else the lexical-and-cosine relevance against ``search.relevance_floor``."""
+        read = [s.reading.relevance for s in ranked if s.reading is not None]
+        if read:
+            return max(read) >= self.reading.min_relevance
+        return bool(ranked) and self.relevance(ranked, query) >= self.settings.relevance_floor
+
+    def answer_line(self, ranked: Sequence[Scored], passages: Sequence[Passage]) -> AnswerSpan | None:
+        """The reader's answer words inside the first quote, when it is confident enough of them."""
+        if not passages:
+            return None
+        first = passages[0]
+        for s in ranked:
+            r = s.reading
+            if r is None or r.span is None or s.row.article_id != first.article_id:
+                continue
+            start, end = s.row.start + r.span[0] - first.start, s.row.start + r.span[1] - first.start
+            if 0 <= start < end <= len(first.text):
+                if r.confidence < self.reading.answer_confidence:
+                    return None
+                return AnswerSpan(first.text[start:end], 0, start, end, r.confidence)
+        return None
 
     def relevance(self, ranked: Sequence[Scored], query: Query) -> float:
         """One figure per question, compared to the floor: the best read candidate's relevance, less the

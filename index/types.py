@@ -71,18 +71,39 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class AnswerSpan:
+    """The exact answer words: ``passages[passage].text[start:end]``, verbatim, with the reader's confidence."""
+
+    text: str
+    passage: int
+    start: int
+    end: int
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "passage": self.passage, "start": self.start, "end": self.end,
+                "confidence": round(self.confidence, 4)}
+
+
+@dataclass(frozen=True)
 class Answer:
-    """The engine's reply to one question; ``found`` is False (and no passages) below the floor."""
+    """The engine's reply to one question; ``found`` is False (and no passages) below the floor.
+
+    ``answer`` is the one-line answer, shown only when the reader is confident of it; without it the
+    passages are the closest found, not a claim that they answer.
+    """
 
     question: str
     passages: tuple[Passage, ...] = ()
     id: str | None = None
     found: bool = field(default=False)
+    answer: AnswerSpan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "question": self.question,
             "found": self.found,
+            "answer": self.answer.to_dict() if self.answer else None,
             "passages": [p.to_dict() for p in self.passages],
         }

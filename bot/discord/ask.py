@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -84,9 +85,10 @@ class AskCog(commands.Cog):
     def __init__(self, bot: QuotebotBot) -> None:
         self.bot = bot
 
-    async def _pages(self, question: str, per_page: int) -> list[Page]:
-        """The engine's Answer, asked in a worker thread so the gateway heartbeat never waits on it."""
-        answer = await asyncio.to_thread(self.bot.engine.ask, question, per_page * PAGES)
+    async def _pages(self, question: str, per_page: int, asked_at: datetime) -> list[Page]:
+        """The engine's Answer as of the message's time, asked in a worker thread so the gateway heartbeat
+        never waits on it."""
+        answer = await asyncio.to_thread(self.bot.engine.ask, question, per_page * PAGES, asked_at)
         self.bot.answered += 1
         log.info("answered a question: %d quotes%s", len(answer.passages), "" if answer.found else " (no match)")
         return render.answer_pages(answer, per_page)
@@ -129,7 +131,7 @@ class AskCog(commands.Cog):
         await interaction.response.defer(thinking=True)
         per_page = self._per_page(results)
         try:
-            pages = await self._pages(question, per_page)
+            pages = await self._pages(question, per_page, interaction.created_at)
         except QuotebotError as exc:
             await interaction.followup.send(self._failure(exc), allowed_mentions=NO_PINGS)
             return
@@ -160,7 +162,7 @@ class AskCog(commands.Cog):
             return
         try:
             async with message.channel.typing():
-                pages = await self._pages(question, self._per_page(None))
+                pages = await self._pages(question, self._per_page(None), message.created_at)
         except QuotebotError as exc:
             await message.reply(self._failure(exc), allowed_mentions=NO_PINGS, mention_author=False)
             return

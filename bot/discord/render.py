@@ -30,6 +30,7 @@ EMBED_TOTAL_LIMIT = 6000  # title + description + fields + footer + author, over
 PER_PAGE_MAX = 5  # the /ask "results" option's range is 1..5
 FOOTER_PART_MAX = 120  # a runaway source or date string must not crowd out the quote
 QUESTION_SHOWN_MAX = 300
+ANSWER_SHOWN_MAX = 300
 COLOUR = 0x3B82F6
 ELLIPSIS = "…"
 
@@ -237,8 +238,16 @@ def answer_pages(answer: Answer, per_page: int) -> list[Page]:
         else:
             head = f"Quotes {start + 1}–{start + len(group)} of {total}"
         content = f"**{head}** for: {_question_line(answer.question)}"
+        if start == 0 and answer.answer is not None:
+            content += "\n" + answer_line(answer)
         pages.append(Page(content=content, embeds=page_embeds(group, start + 1)))
     return pages
+
+
+def answer_line(answer: Answer) -> str:
+    """The one-line answer: verbatim words of quote 1, escaped, above the quotes."""
+    assert answer.answer is not None
+    return f"**Answer:** {clip_words(answer.answer.text, ANSWER_SHOWN_MAX)} -# (quote {answer.answer.passage + 1})"
 
 
 def no_match_text(question: str) -> str:

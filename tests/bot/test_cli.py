@@ -44,7 +44,10 @@ def test_index_ask_json_info(run, docs):
     code, out, _ = run("ask", "what is the mayor called?", "--json")
     assert code == 0
     answer = json.loads(out)
-    assert set(answer) == {"id", "question", "found", "passages"} and answer["found"]
+    assert set(answer) == {"id", "question", "found", "answer", "passages"} and answer["found"]
+    if answer["answer"] is not None:  # the one-line answer is verbatim words of the first quote
+        a = answer["answer"]
+        assert answer["passages"][a["passage"]]["text"][a["start"]:a["end"]] == a["text"]
     p = answer["passages"][0]
     assert set(p) == {"article_id", "title", "source", "url", "date", "text", "start", "end", "highlight", "score"}
     assert (p["article_id"], p["source"], p["date"]) == ("b1", "Gazette", "2024-05-01")
@@ -162,3 +165,38 @@ def test_console_script_real_model_on_seeds(tmp_path):
     answer = json.loads(done.stdout)
     assert answer["found"]
     assert answer["passages"][0]["text"].startswith("Russia said it backed the Syrian army’s offensive")
+
+
+def test_asking_time_options(run, docs):
+    run("index", str(docs))
+    code, out, _ = run("ask", "what is the mayor called?", "--json", "--as-of", "2024-04-01")
+    assert code == 0 and "b1" not in out  # published after the asking day: never quoted
+    code, out, _ = run("ask", "what is the mayor called?", "--json", "--as-of", "2024-06-01")
+    assert code == 0 and json.loads(out)["passages"][0]["article_id"] == "b1"
+    code, out, _ = run("ask", "what is the mayor called?", "--json", "--since", "2024-05-02")
+    assert code == 0 and "b1" not in out
+    code, _, err = run("ask", "mayor?", "--as-of", "someday")
+    assert code == 1 and err.strip() == "error: --as-of: not a date: 'someday' (use YYYY-MM-DD or an ISO date-time)"
+    code, _, err = run("ask", "mayor?", "--since", "2024-05-02", "--until", "2024-05-01")
+    assert code == 1 and err.count("\n") == 1 and "is after --until" in err
+
+
+def test_batch_asked_at_per_line_and_bad_line_named(run, docs, tmp_path):
+    run("index", str(docs))
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(json.dumps({"id": "early", "question": "what is the mayor called?", "asked_at": "2024-01-01"}) + "\n"
+                     + json.dumps({"id": "late", "question": "what is the mayor called?", "asked_at": "2024-06-01"}) + "\n")
+    code, out, _ = run("ask", "--batch", str(batch), "--json")
+    early, late = (json.loads(line) for line in out.splitlines())
+    assert code == 0 and "b1" not in json.dumps(early) and late["passages"][0]["article_id"] == "b1"
+    batch.write_text(json.dumps({"id": "x", "question": "mayor?", "asked_at": "tomorrow"}) + "\n")
+    code, _, err = run("ask", "--batch", str(batch))
+    assert code == 1 and f"{batch}:1: asked_at" in err
+
+
+def test_batch_question_with_markup_is_printed_verbatim(run, docs, tmp_path):
+    run("index", str(docs))
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(json.dumps({"id": "m", "question": "what is [/i] the mayor [bold]called?"}) + "\n")
+    code, out, _ = run("ask", "--batch", str(batch))
+    assert code == 0 and "[/i] the mayor [bold]called?" in out

@@ -242,3 +242,27 @@ def test_headline_question_quotes_the_russia_passage_first(fake_settings, real_e
                 assert "url" not in top  # the seed's URL is file://, which Discord would reject
 
     asyncio.run(scenario())
+
+
+def test_questions_are_asked_as_of_the_message_time(fake_settings, fake_engine: Engine) -> None:
+    """An article published after the message (its snowflake's time) is never quoted."""
+    import json
+
+    from datetime import datetime, timezone
+
+    records = [{"id": "then", "title": "Ferry strike", "text": "The ferry strike ended when the union accepted the offer.",
+                "date": "2020-05-01"},
+               {"id": "later", "title": "Ferry strike again", "text": "The ferry strike ended again when the union accepted.",
+                "date": "2099-05-01"}]
+    fake_engine.ingest_bytes("strike.jsonl", "".join(json.dumps(r) + "\n" for r in records).encode())
+
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), fake_engine) as (fake, _):
+            asked = await fake.post_message(user("alice"), mention(fake, "how did the ferry strike end?"))
+            body = (await fake.wait_for(reply_to(asked))).body
+            titles = [e["title"] for e in body["embeds"]]
+            assert any("Ferry strike" in t for t in titles) and not any("again" in t for t in titles)
+            sent = datetime.fromtimestamp(((int(asked["id"]) >> 22) + 1420070400000) / 1000, timezone.utc)
+            assert sent.year < 2099
+
+    asyncio.run(scenario())

@@ -19,9 +19,9 @@ QUESTIONS = ["volcano eruption ash valley", "what do tomato gardeners say?",
 class SlowEngine(Engine):
     """The engine with a model-sized pause per question that, like ONNX or torch, releases the GIL."""
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, asked_at=None, since=None, until=None) -> Answer:
         time.sleep(0.03)
-        return super().ask(question, k)
+        return super().ask(question, k, asked_at, since, until)
 
 
 def test_100_questions_at_once_are_answered_without_missing_a_heartbeat(fake_settings, corpus_engine) -> None:

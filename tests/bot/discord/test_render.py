@@ -141,3 +141,20 @@ def test_pages_name_the_question_and_count_the_quotes() -> None:
         "**Quote 7 of 7** for: who \\*won\\*?"]
     assert answer_pages(Answer("q", ps[:1], found=True), 5)[0].content == "**1 quote** for: q"
     assert re.fullmatch(r"\d+\. T0", pages[0].embeds[0].title)
+
+
+def test_the_answer_line_heads_the_first_page_escaped():
+    from index.types import AnswerSpan
+
+    passage = Passage(article_id="a", title="T", source="S", url=None, date=None, text="@everyone **Russia** did it.",
+                      start=0, end=28, highlight=(0, 28), score=1.0)
+    answer = Answer(question="who?", passages=(passage, passage), found=True,
+                    answer=AnswerSpan("@everyone **Russia**", 0, 0, 20, 0.9))
+    from bot.discord import render as rendering
+
+    pages = rendering.answer_pages(answer, 1)
+    first = pages[0].content.splitlines()
+    assert first[1].startswith("**Answer:** ") and "\\*\\*Russia\\*\\*" in first[1] and "@\u200beveryone" in first[1]
+    assert "Answer" not in pages[1].content
+    plain = Answer(question="who?", passages=(passage,), found=True)
+    assert "\n" not in rendering.answer_pages(plain, 1)[0].content

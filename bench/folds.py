@@ -1,0 +1,297 @@
+"""Choose every ranking constant on one half of the data and check it on the other (run by hand).
+
+  python bench/folds.py            # needs the indexes of bench/run.py (built on first use)
+
+The questions of squad and realtimeqa are split into halves A and B by a hash of their id. Fold 1 chooses
+the constants on A (squad A + realtimeqa A) and reports them on B; fold 2 chooses on B and reports on A.
+A constant is chosen by coordinate ascent over a small grid on the objective: the mean over the two sets
+of answer-recall@1 + 0.5 answer-recall@5 (the reader's readings and the candidates are cached, so a
+setting costs seconds). Then, with the shipped constants:
+- "nothing found": the reader-relevance floor chosen on one half so that >= 97.5% of its answerable
+  questions are kept, and checked on the other half, on the other set's questions (off-corpus),
+  squad2-dev's unanswerable questions, and realtimeqa questions whose article was left out of the index;
+- the one-line answer: the confidence threshold chosen on one half (the lowest whose shown answers are
+  >= 87% right, token F1 >= 0.5), checked on the other: share right, share shown, end-to-end token F1.
+Writes bench/out/folds.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import json
+import re
+import string
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import EVAL, OUT, CachedEncoder, CachedReader, build, holdout, load_jsonl  # noqa: E402
+
+from index.config import RerankSettings, load_settings  # noqa: E402
+from index.engine import Engine  # noqa: E402
+from index.metrics import holds_answer, usable_answers  # noqa: E402
+from index.reader import Reader  # noqa: E402
+from index.search import DEFAULT_RERANK, Searcher  # noqa: E402
+from index.timeframe import STRONGER, as_of, frame  # noqa: E402
+
+GRID: dict[str, list[float]] = {
+    "reader_weight": [0.0, 0.5, 1.0, 2.0, 4.0, 100.0],
+    "candidates": [10, 20, 30, 40],
+    "recency": [0.0, 0.01, 0.02, 0.04, 0.08, 0.15],
+    "stronger": [1.0, 2.0, 3.0],
+    "lexical": [0.0, 0.25],
+}
+RERANK_FIELDS = {"reader_weight", "recency", "lexical"}
+SETS = ("squad", "realtimeqa")
+
+
+def half(qid: str) -> str:
+    return "A" if int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) % 2 == 0 else "B"
+
+
+class Probe(Searcher):
+    """A Searcher that caches fused candidates and records each question's best reader relevance."""
+
+    fused_cache: dict[tuple[str, int], Any] = {}
+    best: dict[str, float] = {}
+
+    def fused(self, question, qvec, dense_ids, depth=None):  # type: ignore[no-untyped-def]
+        key = (str(id(self.store)) + question, depth or 0)
+        if key not in self.fused_cache:
+            self.fused_cache[key] = super().fused(question, qvec, dense_ids, depth)
+        return self.fused_cache[key]
+
+    def rank(self, question, qvec, dense_ids, depth=None, frame=None):  # type: ignore[no-untyped-def]
+        ranked = super().rank(question, qvec, dense_ids, depth, frame)
+        read = [s.reading.relevance for s in ranked if s.reading is not None]
+        self.best[question] = max(read) if read else float("-inf")
+        return ranked
+
+
+def normalize(s: str) -> str:
+    s = "".join(" " if ch in string.punctuation or ch in "‘’“”–—…" else ch for ch in s.lower())
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", s).split())
+
+
+def token_f1(pred: str, golds: list[str]) -> float:
+    best = 0.0
+    for g in golds:
+        p, t = normalize(pred).split(), normalize(g).split()
+        common = sum((collections.Counter(p) & collections.Counter(t)).values())
+        if common:
+            prec, rec = common / len(p), common / len(t)
+            best = max(best, 2 * prec * rec / (prec + rec))
+    return best
+
+
+class Bench:
+    def __init__(self, no_time: bool = False) -> None:
+        base = load_settings()
+        tag = f"c{base.chunking.max_chars}o{base.chunking.overlap_sentences}{'t' if base.chunking.title_context else 'n'}"
+        self.base = base
+        self.engines: dict[str, Engine] = {}
+        self.questions: dict[str, list[dict[str, Any]]] = {}
+        for name in (*SETS, "squad2-dev"):
+            settings = replace(base, index_dir=str(OUT / f"{name}-{tag}"))
+            build(settings, EVAL / name / "corpus.jsonl")
+            self.engines[name] = Engine(settings)
+            self.questions[name] = load_jsonl(EVAL / name / "questions.jsonl")
+        corpus = load_jsonl(EVAL / "realtimeqa" / "corpus.jsonl")
+        keep, self.missing = holdout(corpus, self.questions["realtimeqa"], 4)
+        held = replace(base, index_dir=str(OUT / f"realtimeqa-holdout4-{tag}"))
+        build(held, EVAL / "realtimeqa" / "corpus.jsonl", keep)
+        self.engines["realtimeqa-holdout"] = Engine(held)
+        self.unanswerable = load_jsonl(EVAL / "squad2-dev" / "unanswerable.jsonl")
+        first = next(iter(self.engines.values()))
+        self.encoder = CachedEncoder(first.embedder)
+        self.reader = CachedReader(Reader())
+        self.no_time = no_time
+        self.results: dict[str, dict[str, dict[str, float]]] = {}
+
+    def searcher(self, name: str, config: dict[str, float], floor: float = float("-inf"),
+                 confidence: float = 0.0) -> Probe:
+        engine = self.engines[name]
+        rr = replace(DEFAULT_RERANK, **{k: config[k] for k in RERANK_FIELDS if k != "lexical"},
+                     lexical=config["lexical"], phrase=config["lexical"])
+        reading = RerankSettings(enabled=True, candidates=int(config["candidates"]), min_relevance=floor,
+                                 answer_confidence=confidence)
+        return Probe(engine.store, self.encoder, engine.settings.search, engine.settings.chunking.max_chars, rr,
+                     self.reader, reading)  # type: ignore[arg-type]
+
+    def answers(self, name: str, questions: list[dict[str, Any]], config: dict[str, float], k: int = 10,
+                floor: float = float("-inf"), confidence: float = 0.0, timed: bool = True) -> list[Any]:
+        searcher = self.searcher(name, config, floor, confidence)
+        frames = [frame(q["question"], as_of(q.get("asked_at")) if timed and not self.no_time else None,
+                        stronger=config["stronger"]) for q in questions]
+        out = []
+        for lo in range(0, len(questions), 64):
+            part = questions[lo:lo + 64]
+            out.extend(searcher.search_many([q["question"] for q in part], k, [str(q["id"]) for q in part],
+                                            frames[lo:lo + 64]))
+        return out
+
+    def per_question(self, config: dict[str, float], timed: bool = True) -> dict[str, dict[str, float]]:
+        """answer-recall@1, @5, highlight@1 per question id, for both sets."""
+        key = json.dumps(config, sort_keys=True) + str(timed)
+        if key in self.results:
+            return self.results[key]
+        out: dict[str, dict[str, float]] = {}
+        for name in SETS:
+            qs = self.questions[name]
+            for q, a in zip(qs, self.answers(name, qs, config, timed=timed)):
+                golds = usable_answers(q["answers"])
+                texts = [p.text[:1200] for p in a.passages]
+                hits = [holds_answer(t, golds) for t in texts]
+                first = a.passages[0] if a.passages else None
+                out[f"{name}:{q['id']}"] = {
+                    "r1": float(any(hits[:1])), "r5": float(any(hits[:5])),
+                    "mrr": next((1 / (i + 1) for i, h in enumerate(hits[:10]) if h), 0.0),
+                    "hl1": float(first is not None and holds_answer(first.highlighted, golds)),
+                }
+        self.results[key] = out
+        return out
+
+    def metrics(self, config: dict[str, float], which: str | None, timed: bool = True) -> dict[str, dict[str, float]]:
+        pq = self.per_question(config, timed)
+        table = {}
+        for name in SETS:
+            rows = [v for k, v in pq.items() if k.startswith(name + ":") and (which is None or half(k.split(":", 1)[1]) == which)]
+            table[name] = {m: float(np.mean([r[m] for r in rows])) for m in ("r1", "r5", "mrr", "hl1")} | {"n": len(rows)}
+        return table
+
+    def objective(self, config: dict[str, float], which: str) -> float:
+        m = self.metrics(config, which)
+        return float(np.mean([m[s]["r1"] + 0.5 * m[s]["r5"] for s in SETS]))
+
+    def choose(self, which: str, start: dict[str, float], log: Any) -> dict[str, float]:
+        config = dict(start)
+        for sweep in range(2):
+            changed = False
+            for name, values in GRID.items():
+                scores = {v: self.objective(config | {name: v}, which) for v in values}
+                best = max(values, key=lambda v: (round(scores[v], 6), v == config[name]))
+                log(f"  fold choosing on {which}, sweep {sweep + 1}: {name} "
+                    + ", ".join(f"{v:g}={scores[v]:.4f}" for v in values) + f" -> {best:g}")
+                if best != config[name]:
+                    config[name], changed = best, True
+            if not changed:
+                break
+        return config
+
+
+def default_config() -> dict[str, float]:
+    return {"reader_weight": DEFAULT_RERANK.reader_weight, "candidates": RerankSettings().candidates,
+            "recency": DEFAULT_RERANK.recency, "stronger": STRONGER, "lexical": DEFAULT_RERANK.lexical}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-choose", action="store_true", help="only report the shipped constants")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    bench = Bench()
+    report: dict[str, Any] = {}
+    shipped = default_config()
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    if not args.no_choose:
+        log("## Choosing constants (coordinate ascent; objective: mean over sets of R@1 + 0.5 R@5)")
+        for choose_on, check_on in (("A", "B"), ("B", "A")):
+            chosen = bench.choose(choose_on, shipped, log)
+            report[f"chosen on {choose_on}"] = chosen
+            log(f"chosen on {choose_on}: {chosen}")
+        log("")
+        log("| constants | chosen on | set | R@1 (choose half) | R@1 (check half) | R@5 (choose) | R@5 (check) |")
+        log("|---|---|---|---:|---:|---:|---:|")
+        rows = [("shipped", shipped, "A", "B"), ("shipped", shipped, "B", "A")]
+        rows += [(f"chosen on {w}", report[f"chosen on {w}"], w, c) for w, c in (("A", "B"), ("B", "A"))]
+        for label, config, w, c in rows:
+            mw, mc = bench.metrics(config, w), bench.metrics(config, c)
+            for s in SETS:
+                log(f"| {label} | {w} | {s} | {mw[s]['r1']:.3f} | {mc[s]['r1']:.3f} | {mw[s]['r5']:.3f} | {mc[s]['r5']:.3f} |")
+    log("")
+    log("## Shipped constants, whole sets: " + json.dumps(shipped))
+    variants = {"shipped": (shipped, True), "without asked_at": (shipped, False),
+                "reader off (weight 0)": (shipped | {"reader_weight": 0.0}, True),
+                "no recency": (shipped | {"recency": 0.0}, True),
+                "no sentence rules (lexical 0)": (shipped | {"lexical": 0.0}, True)}
+    log("| variant | squad R@1 | R@5 | MRR | HL@1 | realtimeqa R@1 | R@5 | MRR | HL@1 |")
+    log("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, (config, timed) in variants.items():
+        m = bench.metrics(config, None, timed)
+        report[f"whole: {label}"] = m
+        log(f"| {label} | " + " | ".join(f"{m[s][k]:.3f}" for s in SETS for k in ("r1", "r5", "mrr", "hl1")) + " |")
+
+    floors_and_answers(bench, shipped, report, log)
+    report["seconds"] = time.perf_counter() - t0
+    (OUT / "folds.json").write_text(json.dumps(report, indent=2, default=str))
+    log(f"\n(bench/out/folds.json; {report['seconds']:.0f} s)")
+    return 0
+
+
+def floors_and_answers(bench: Bench, config: dict[str, float], report: dict[str, Any], log: Any) -> None:
+    """The relevance floor and the answer threshold, each chosen on one half and checked on the other."""
+    Probe.best = {}
+    answerable: list[tuple[str, float, Any, list[str]]] = []  # (half, best relevance, answer, golds)
+    for name in SETS:
+        qs = bench.questions[name]
+        for q, a in zip(qs, bench.answers(name, qs, config, k=5)):
+            answerable.append((half(str(q["id"])), Probe.best[a.question], a, usable_answers(q["answers"]), name))
+    rejects: dict[str, list[float]] = {}
+
+    def bests(name: str, qs: list[dict[str, Any]], label: str) -> None:
+        rejects[label] = [Probe.best[a.question] for a in bench.answers(name, qs, config, k=1)]
+
+    bests("squad", bench.questions["realtimeqa"], "realtimeqa questions on squad (off-corpus)")
+    bests("realtimeqa", bench.questions["squad"], "squad questions on realtimeqa (off-corpus)")
+    bests("squad2-dev", bench.unanswerable, "squad2-dev unanswerable (on-topic)")
+    missing_answers = bench.answers("realtimeqa-holdout", bench.missing, config, k=5)
+    bests("realtimeqa-holdout", bench.missing, "realtimeqa, answer's article left out")
+    log("\n## Nothing found: reader-relevance floor (kept = answerable questions found)")
+    log("| floor chosen on | floor | kept (choose half) | kept (check half) | " + " | ".join(rejects) + " |")
+    log("|---|---:|---:|---:|" + "---:|" * len(rejects))
+    for w, c in (("A", "B"), ("B", "A")):
+        mine = np.array([b for h, b, *_ in answerable if h == w])
+        floor = float(np.quantile(mine, 0.025))
+        other = np.array([b for h, b, *_ in answerable if h == c])
+        cells = [f"{np.mean(np.array(v) < floor):.3f} rejected" for v in rejects.values()]
+        log(f"| {w} | {floor:.3f} | {np.mean(mine >= floor):.3f} | {np.mean(other >= floor):.3f} | " + " | ".join(cells) + " |")
+        report[f"floor chosen on {w}"] = floor
+    log("\n## One-line answer: confidence threshold (right = token F1 >= 0.5 against a gold answer)")
+    log("| threshold chosen on | threshold | set | right (check) | shown (check) | e2e F1, all questions (check) | F1 if always shown |")
+    log("|---|---:|---|---:|---:|---:|---:|")
+    for w, c in (("A", "B"), ("B", "A")):
+        cand = [(a.answer.confidence if a.answer else 0.0, token_f1(a.answer.text, g) if a.answer else 0.0)
+                for h, _, a, g, _ in answerable if h == w]
+        threshold = 1.0
+        for t in sorted({round(x, 3) for x, _ in cand} | {0.0}):
+            shown = [f for x, f in cand if x >= t and x > 0]
+            if shown and np.mean(np.array(shown) >= 0.5) >= 0.87:
+                threshold = t
+                break
+        report[f"answer threshold chosen on {w}"] = threshold
+        for s in SETS:
+            rows = [(a.answer.confidence if a.answer else 0.0, token_f1(a.answer.text, g) if a.answer else 0.0)
+                    for h, _, a, g, n in answerable if h == c and n == s]
+            shown = [f for x, f in rows if x >= threshold and x > 0]
+            e2e = np.mean([f if x >= threshold and x > 0 else 0.0 for x, f in rows])
+            log(f"| {w} | {threshold:.3f} | {s} | {np.mean(np.array(shown) >= 0.5) if shown else 0:.3f} | "
+                f"{len(shown) / len(rows):.3f} | {e2e:.3f} | {np.mean([f for _, f in rows]):.3f} |")
+    conf = [a.answer.confidence if a.answer else 0.0 for a in missing_answers]
+    for w in ("A", "B"):
+        t = report[f"answer threshold chosen on {w}"]
+        log(f"realtimeqa with the answer's article left out (n={len(conf)}): no answer line for "
+            f"{np.mean(np.array(conf) < t):.3f} at threshold {t:.3f} (chosen on {w})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
