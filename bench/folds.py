@@ -39,14 +39,14 @@ from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer, usable_answers  # noqa: E402
 from index.reader import Reader  # noqa: E402
 from index.search import DEFAULT_RERANK, Searcher  # noqa: E402
-from index.timeframe import STRONGER, as_of, frame  # noqa: E402
+from index.timeframe import as_of, frame  # noqa: E402
 
 GRID: dict[str, list[float]] = {
     "reader_weight": [0.0, 0.5, 1.0, 2.0, 4.0, 100.0],
     "candidates": [10, 20, 30, 40],
     "recency": [0.0, 0.01, 0.02, 0.04, 0.08, 0.15],
-    "stronger": [1.0, 2.0, 3.0],
     "lexical": [0.0, 0.25],
+    "swap": [1.0, 0.0],  # the removed rule (1): quote the chunk leading with the highlighted sentence instead
 }
 RERANK_FIELDS = {"reader_weight", "recency", "lexical"}
 SETS = ("squad", "realtimeqa")
@@ -56,11 +56,36 @@ def half(qid: str) -> str:
     return "A" if int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) % 2 == 0 else "B"
 
 
+def lead_swapped(ranked: list[Any]) -> list[Any]:
+    """The removed quoting rule, for the "swap" ablation: where overlapping chunks highlight the same
+    sentence, the one that leads with it goes first at the best rank any of them had."""
+    def key(s: Any) -> tuple[str, int]:
+        return s.row.article_id, s.row.start + s.match.sentence[0]
+
+    leading: dict[tuple[str, int], Any] = {}
+    for s in ranked:
+        if key(s) not in leading or s.match.sentence[0] < leading[key(s)].match.sentence[0]:
+            leading[key(s)] = s
+    order, placed = [], set()
+    for s in ranked:
+        for pick in (leading[key(s)], s):
+            if pick.row.id not in placed:
+                placed.add(pick.row.id)
+                order.append(pick)
+    return order
+
+
 class Probe(Searcher):
     """A Searcher that caches fused candidates and records each question's best reader relevance."""
 
     fused_cache: dict[tuple[str, int], Any] = {}
     best: dict[str, float] = {}
+    as_ranked = False
+
+    def quote(self, ranked, k):  # type: ignore[no-untyped-def]
+        if self.as_ranked:
+            return super().quote(ranked, k)
+        return super().quote(lead_swapped(list(ranked)), k)
 
     def fused(self, question, qvec, dense_ids, depth=None):  # type: ignore[no-untyped-def]
         key = (str(id(self.store)) + question, depth or 0)
@@ -122,14 +147,16 @@ class Bench:
                      lexical=config["lexical"], phrase=config["lexical"])
         reading = RerankSettings(enabled=True, candidates=int(config["candidates"]), min_relevance=floor,
                                  answer_confidence=confidence)
-        return Probe(engine.store, self.encoder, engine.settings.search, engine.settings.chunking.max_chars, rr,
-                     self.reader, reading)  # type: ignore[arg-type]
+        probe = Probe(engine.store, self.encoder, engine.settings.search, engine.settings.chunking.max_chars, rr,
+                      self.reader, reading)  # type: ignore[arg-type]
+        probe.as_ranked = not config.get("swap", 0.0)
+        return probe
 
     def answers(self, name: str, questions: list[dict[str, Any]], config: dict[str, float], k: int = 10,
                 floor: float = float("-inf"), confidence: float = 0.0, timed: bool = True) -> list[Any]:
         searcher = self.searcher(name, config, floor, confidence)
-        frames = [frame(q["question"], as_of(q.get("asked_at")) if timed and not self.no_time else None,
-                        stronger=config["stronger"]) for q in questions]
+        frames = [frame(q["question"], as_of(q.get("asked_at")) if timed and not self.no_time else None)
+                  for q in questions]
         out = []
         for lo in range(0, len(questions), 64):
             part = questions[lo:lo + 64]
@@ -188,7 +215,7 @@ class Bench:
 
 def default_config() -> dict[str, float]:
     return {"reader_weight": DEFAULT_RERANK.reader_weight, "candidates": RerankSettings().candidates,
-            "recency": DEFAULT_RERANK.recency, "stronger": STRONGER, "lexical": DEFAULT_RERANK.lexical}
+            "recency": DEFAULT_RERANK.recency, "lexical": DEFAULT_RERANK.lexical, "swap": 0.0}
 
 
 def main() -> int:

@@ -24,7 +24,9 @@ class Reading:
     """What the reader makes of one passage for one question.
 
     Attributes:
-        relevance: the re-ranker's logit: higher means more likely to answer (comparable across questions).
+        relevance: how likely the passage answers, comparable across questions: the relevance head's logit,
+            or the span head's ``answerable`` when that ranked held-out training questions better
+            (``meta.json`` "relevance" says which; chosen at export, never on the eval sets).
         span: the answer's (start, end) characters in the passage, or None when no span beats "no answer".
         confidence: the probability the model gives that span (start times end), 0 when there is none.
         answerable: log-odds of the best span against "no answer here": the span head's own relevance.
@@ -56,6 +58,7 @@ class Reader:
         self._tokenizer.enable_padding()
         self._lock = threading.Lock()  # the tokenizer's truncation/padding state is shared
         self.meta = meta
+        self.from_span = meta.get("relevance") == "answerable"
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """One Reading per passage, in order."""
@@ -68,7 +71,10 @@ class Reader:
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
         relevance, start, end = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        return [_decode(float(relevance[i]), start[i], end[i], encodings[i]) for i in range(len(passages))]
+        readings = [_decode(float(relevance[i]), start[i], end[i], encodings[i]) for i in range(len(passages))]
+        if self.from_span:
+            readings = [Reading(r.answerable, r.span, r.confidence, r.answerable) for r in readings]
+        return readings
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

@@ -63,8 +63,8 @@ class Rerank:
     dense_share: float = 2 / 3
     postings: int = 10_000
     unseen_penalty: float = 0.1
-    reader_weight: float = 1.0
-    recency: float = 0.04
+    reader_weight: float = 0.5
+    recency: float = 0.08
 
 
 DEFAULT_RERANK = Rerank()
@@ -126,10 +126,6 @@ def _sentence(s: Scored) -> tuple[int, int]:
     return s.match.sentence if s.match else (0, len(s.row.text))
 
 
-def _highlight_key(s: Scored) -> tuple[str, int]:
-    return s.row.article_id, s.row.start + _sentence(s)[0]
-
-
 def collapse(ranked: Sequence[Scored], k: int) -> list[Scored]:
     """The best ``k`` candidates with near-duplicates (overlapping spans, syndicated copies) removed."""
     kept: list[Scored] = []
@@ -156,20 +152,19 @@ def zscores(values: Sequence[float]) -> np.ndarray:
 
 
 def weigh_time(ranked: Sequence[Scored], frame: TimeFrame, recency: float) -> list[Scored]:
-    """Scores less ``recency * strength * log(1 + days)`` from the period asked about; re-sorted.
+    """Scores less ``recency * log(1 + days)`` from the period asked about; re-sorted.
 
     The penalty is on the fused score's own scale (cosine and normalised BM25, 0 to about 1.5), which
     means the same on every question; an undated article gets the mean penalty of the dated candidates:
     neither preferred nor pushed down.
     """
-    if not ranked or frame.period is None or recency == 0 or frame.strength == 0:
+    if not ranked or frame.period is None or recency == 0:
         return list(ranked)
     days = [parse_date(s.row.date) for s in ranked]
     penalty = [math.log1p(frame.distance(d)) if d else None for d in days]
     dated = [p for p in penalty if p is not None]
     mean = sum(dated) / len(dated) if dated else 0.0
-    weight = recency * frame.strength
-    out = [replace(s, score=s.score - weight * (mean if p is None else p)) for s, p in zip(ranked, penalty)]
+    out = [replace(s, score=s.score - recency * (mean if p is None else p)) for s, p in zip(ranked, penalty)]
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -319,26 +314,12 @@ class Searcher:
         return best - settings.unseen_penalty * unseen
 
     def quote(self, ranked: Iterable[Scored], k: int) -> list[Passage]:
-        """The first ``k`` chunks verbatim, each with its best sentence highlighted.
+        """The first ``k`` chunks verbatim, in rank order, each with its best sentence highlighted.
 
-        Overlapping windows can highlight the same sentence: the one that leads with it is quoted at the
-        best rank any of them had, so the reader sees the answer first and its context after. The others
-        keep their own later ranks rather than being dropped: the text before a highlighted sentence is
-        where some answers are (dropping them cost squad answer-recall@5 0.988 -> 0.981, bench/ablate.py).
+        An earlier rule quoted, in place of a chunk, an overlapping one that leads with the same highlighted
+        sentence; it cost answer-recall@1 on both validation folds (bench/folds.py) and was removed.
         """
-        ranked = list(ranked)
-        leading: dict[tuple[str, int], Scored] = {}
-        for s in ranked:
-            key = _highlight_key(s)
-            if key not in leading or _sentence(s)[0] < _sentence(leading[key])[0]:
-                leading[key] = s
-        order: list[Scored] = []
-        placed: set[int] = set()
-        for s in ranked:
-            for pick in (leading[_highlight_key(s)], s):
-                if pick.row.id not in placed:
-                    placed.add(pick.row.id)
-                    order.append(replace(pick, score=max(pick.score, s.score)))  # scores fall with rank
+        order = list(ranked)
         out: list[Passage] = []
         for s in order:
             hs, he = _sentence(s)

@@ -104,8 +104,9 @@ def held_out(paragraph: str, share: float) -> bool:
 
 
 def build_examples(files: Iterable[Path], negatives: int = 3, held_out_share: float = 0.05,
-                   seed: int = 13) -> tuple[list[Example], list[Example]]:
-    """(train, held-out) examples: each question with its paragraph and the top BM25 paragraphs lacking the answer."""
+                   seed: int = 13, random_negatives: int = 0) -> tuple[list[Example], list[Example]]:
+    """(train, held-out) examples: each question with its paragraph, the top BM25 paragraphs lacking the
+    answer (hard negatives) and ``random_negatives`` random paragraphs of the same file lacking it."""
     rng = random.Random(seed)
     train: list[Example] = []
     heldout: list[Example] = []
@@ -117,10 +118,14 @@ def build_examples(files: Iterable[Path], negatives: int = 3, held_out_share: fl
         for q, candidates in zip(questions, top):
             folded = [a.lower() for a in q.answers]
             negs = [paragraphs[j] for j in candidates
-                    if j != q.paragraph and not any(a in paragraphs[j].lower() for a in folded)][:negatives]
-            while len(negs) < negatives:  # a rare question with few lexical neighbours: random paragraphs
+                    if j != q.paragraph and not any(a in paragraphs[j].lower() for a in folded)]
+            negs = negs[:negatives - random_negatives]
+            tries = 0
+            while len(negs) < negatives:  # random paragraphs (and for the rare question with few neighbours)
                 j = rng.randrange(len(paragraphs))
-                if j != q.paragraph:
+                tries += 1
+                if j != q.paragraph and paragraphs[j] not in negs and (
+                        tries > 50 or not any(a in paragraphs[j].lower() for a in folded)):
                     negs.append(paragraphs[j])
             example = Example(q.text, (paragraphs[q.paragraph], *negs), q.answer_start, q.answer_text)
             positive_held = held_out(paragraphs[q.paragraph], held_out_share)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from index.dates import parse_date
-from index.timeframe import STRONGER, TimeFrame, as_of, frame
+from index.timeframe import TimeFrame, as_of, frame
 
 FRIDAY = date(2023, 12, 22)
 
@@ -37,7 +37,7 @@ def test_as_of_accepts_dates_and_refuses_junk():
 def test_plain_question_prefers_recent_and_bounds_at_asking_day():
     f = frame("who won the election?", FRIDAY)
     assert f.until == FRIDAY and f.since is None
-    assert f.period == (FRIDAY, FRIDAY) and f.strength == 1.0
+    assert f.period == (FRIDAY, FRIDAY)
     assert f.allows(FRIDAY) and not f.allows(date(2023, 12, 23))
     assert f.allows(None)  # undated articles stay answerable
     assert f.distance(date(2023, 12, 12)) == 10
@@ -68,11 +68,6 @@ def test_an_older_period_turns_the_recency_preference_off():
     f = frame("who won the election in 2016?", FRIDAY)
     assert f.distance(date(2016, 11, 9)) == 0  # inside the period: no penalty
     assert f.distance(date(2023, 12, 20)) > f.distance(date(2017, 1, 5))  # recent is now the far one
-
-
-def test_latest_strengthens_the_preference():
-    assert frame("what is the latest on the strike?", FRIDAY).strength == STRONGER
-    assert frame("who recently resigned?", FRIDAY).strength == STRONGER
 
 
 def test_since_is_a_hard_lower_bound():
