@@ -68,7 +68,7 @@ def test_readable_answer_shows_quote_and_sources(run, docs):
 def test_nothing_found(run, docs):
     run("index", str(docs))
     code, out, _ = run("ask", "quantum chromodynamics lattice", "--json")
-    assert code == 0 and json.loads(out) == {"id": None, "question": "quantum chromodynamics lattice", "found": False, "passages": []}
+    assert code == 0 and json.loads(out) == {"id": None, "question": "quantum chromodynamics lattice", "found": False, "answer": None, "passages": []}
     code, out, _ = run("ask", "quantum chromodynamics lattice")
     assert "No good match" in out
 
