@@ -164,7 +164,8 @@ def test_console_script_real_model_on_seeds(tmp_path):
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["found"]
-    assert answer["passages"][0]["text"].startswith("Russia said it backed the Syrian army’s offensive")
+    first = answer["passages"][0]
+    assert first["text"][first["highlight"][0]:].startswith("Russia said it backed the Syrian army’s offensive")
 
 
 def test_asking_time_options(run, docs):
