@@ -7,15 +7,19 @@ and a relevance floor.
 3. Re-rank: the best ``Rerank.depth`` (30) fused candidates are read sentence by sentence. How much of the
    question's idf weight one sentence holds, and how many of the question's adjacent term pairs occur side
    by side, are evidence that whole-chunk scores blur; they are added to the fused score.
-4. Floor: a candidate's relevance is ``(2 * cosine + sentence share) / 3``, an absolute figure on any
-   index (BM25 is not: it is relative to the corpus). The question's is the best candidate's, less a
-   penalty for question words no chunk contains. Below ``search.relevance_floor`` the answer is
-   "nothing found" rather than the least bad noise.
-5. Quote: each passage is a ranked chunk, verbatim, with its best sentence highlighted. Cutting every
-   quote to start at its highlighted sentence lost the answers that sit just before it; but when two
-   overlapping chunks highlight the same sentence, the one that leads with it is quoted (at the better
-   rank), so the reader sees the answer first (squad answer-recall@1 0.906 -> 0.899 for that); the
-   other one keeps its own, later rank.
+4. Time: candidates the question's time frame excludes are dropped (published after the asking day, or
+   outside --since/--until); the rest lose ``recency * log(1 + days)`` from the period asked about
+   (``index.timeframe``).
+5. Reader: the best ``rerank.candidates`` are read by the trained reader (``index.reader``); its z-scored
+   relevance, weighted, is added to their z-scored score. Weights chosen on validation folds
+   (bench/folds.py).
+6. Floor: "nothing found" when no read candidate's reader relevance reaches ``rerank.min_relevance``.
+   Without the reader, a candidate's relevance is ``(2 * cosine + sentence share) / 3`` and the
+   question's is the best candidate's, less a penalty for question words no chunk contains, against
+   ``search.relevance_floor``.
+7. Quote: each passage is a ranked chunk, verbatim, in rank order, with the sentence holding the
+   reader's answer span (else its best-matching sentence) highlighted; the span itself, when the reader
+   is confident of it, is the one-line answer.
 """
 
 from __future__ import annotations
@@ -319,9 +323,8 @@ class Searcher:
         An earlier rule quoted, in place of a chunk, an overlapping one that leads with the same highlighted
         sentence; it cost answer-recall@1 on both validation folds (bench/folds.py) and was removed.
         """
-        order = list(ranked)
         out: list[Passage] = []
-        for s in order:
+        for s in ranked:
             hs, he = _sentence(s)
             start, text = s.row.start, s.row.text
             if len(text) > self.max_chars:
