@@ -93,8 +93,8 @@ class Probe(Searcher):
             self.fused_cache[key] = super().fused(question, qvec, dense_ids, depth)
         return self.fused_cache[key]
 
-    def rank(self, question, qvec, dense_ids, depth=None, frame=None):  # type: ignore[no-untyped-def]
-        ranked = super().rank(question, qvec, dense_ids, depth, frame)
+    def rank(self, question, qvec, dense_ids, depth=None, frame=None, query=None):  # type: ignore[no-untyped-def]
+        ranked = super().rank(question, qvec, dense_ids, depth, frame, query)
         read = [s.reading.relevance for s in ranked if s.reading is not None]
         self.best[question] = max(read) if read else float("-inf")
         return ranked

@@ -148,12 +148,14 @@ class Engine:
         ``asked_at`` gives each question's asking time (a date, a datetime, an ISO string, or None for
         now); articles published after it are never quoted, and recent ones are preferred.
         """
+        def where(i: int) -> str:
+            return f" (question {ids[i]})" if ids is not None and ids[i] is not None else ""
+
         cleaned = []
         for i, q in enumerate(questions):
             q = " ".join(str(q).split())
             if not q:
-                where = f" (question {ids[i]})" if ids is not None and ids[i] is not None else ""
-                raise InputError(f"empty question{where}: ask something, e.g. quotebot ask \"who won?\"")
+                raise InputError(f"empty question{where(i)}: ask something, e.g. quotebot ask \"who won?\"")
             cleaned.append(q[:MAX_QUESTION_CHARS])
         if k is not None and not 1 <= k <= 50:
             raise InputError(f"results must be between 1 and 50, got {k}")
@@ -163,8 +165,7 @@ class Engine:
             try:
                 day = timeframe.as_of(when) if when is not None else timeframe.today()
             except ValueError as exc:
-                where = f" (question {ids[i]})" if ids is not None and ids[i] is not None else ""
-                raise InputError(f"{exc}{where}") from None
+                raise InputError(f"{exc}{where(i)}") from None
             frames.append(timeframe.frame(q, day, since, until))
         store = self.store
         searcher = Searcher(store, self.query_encoder, self.settings.search, self.settings.chunking.max_chars,

@@ -245,10 +245,11 @@ class Searcher:
         return [Scored(rows[c], dense[c], keyword.get(c, 0.0) / top if top > 0 else 0.0, fused[c]) for c in ranked]
 
     def rank(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], depth: int | None = None,
-             frame: TimeFrame | None = None) -> list[Scored]:
-        """All candidates for one question that its time frame allows, best first."""
+             frame: TimeFrame | None = None, query: Query | None = None) -> list[Scored]:
+        """All candidates for one question that its time frame allows, best first (``query``: the
+        question's weighted terms, when the caller already has them)."""
         frame = frame or TimeFrame()
-        query = self.query(question)
+        query = query or self.query(question)
         fused = [s for s in self.fused(question, qvec, dense_ids, depth) if frame.allows(parse_date(s.row.date))]
         ranked = weigh_time(rerank(fused, query, self.rerank_settings), frame, self.rerank_settings.recency)
         if self.reader is not None and self.reading.enabled:
@@ -271,7 +272,7 @@ class Searcher:
     def _answer(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int], k: int, qid: str | None,
                 frame: TimeFrame) -> Answer:
         query = self.query(question)
-        ranked = self.rank(question, qvec, dense_ids, self._depth(k), frame)
+        ranked = self.rank(question, qvec, dense_ids, self._depth(k), frame, query)
         if not self.found(ranked, query):
             return Answer(question=question, passages=(), id=qid, found=False)
         distinct = [s if s.match else replace(s, match=match(s.row.text, query)) for s in collapse(ranked, 3 * k)]
