@@ -88,7 +88,6 @@ class Store:
         self._df_cache: dict[str, int] = {}
         self._df_generation = -1
         self._mean_tokens: tuple[int, float] = (-1, 0.0)
-        vectors_mod.single_threaded_search()
         self._vectors: faiss.Index | None = None
         self._generation = -1
         self._reload_lock = threading.Lock()
@@ -167,7 +166,7 @@ class Store:
         if index.ntotal == 0:
             n = len(queries)
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
-        return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
+        return vectors_mod.search(index, np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
 
     def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
         index = self.vectors()

@@ -8,7 +8,8 @@ FAISS's HNSW supports neither.
 from __future__ import annotations
 
 import math
-import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import faiss
 import numpy as np
@@ -16,11 +17,22 @@ import numpy as np
 # Measured in bench/scale.py: with nlist = 4·sqrt(n), probing nlist/16 lists keeps recall@10 >= 0.95.
 PROBE_FRACTION = 1 / 16
 
+_searching = threading.local()
 
-def single_threaded_search() -> None:
-    """One OpenMP thread for queries: on 2 cores a single-question search over 100k vectors took 116 ms
-    with FAISS's default threads (barrier contention) and 15.5 ms with one (bench/scale.py)."""
-    faiss.omp_set_num_threads(1)
+
+def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``index.search`` with one OpenMP thread for the calling thread.
+
+    On 2 cores a single-question search over 100k vectors took 116 ms with FAISS's default threads
+    (barrier contention) and 15.5 ms with one (bench/scale.py). OpenMP keeps that setting per calling
+    thread (the nthreads-var ICV), so it is made once in each thread that searches: a setting made
+    elsewhere (an object's constructor, the process's main thread) never reaches the bot's worker
+    threads, and this one reaches no other thread.
+    """
+    if not getattr(_searching, "single", False):
+        faiss.omp_set_num_threads(1)
+        _searching.single = True
+    return index.search(queries, k)
 
 
 def new_exact(dim: int) -> faiss.Index:
@@ -65,11 +77,10 @@ def to_approximate(index: faiss.Index, seed: int = 0) -> faiss.Index:
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(seed)
     sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)]
-    faiss.omp_set_num_threads(os.cpu_count() or 1)  # k-means training does use every core
-    try:
-        ivf.train(np.ascontiguousarray(sample))
-    finally:
-        single_threaded_search()
+    # k-means does use every core. A new thread starts from OpenMP's process default (all of them),
+    # whatever the calling thread set for its searches, and no thread's setting is changed.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(ivf.train, np.ascontiguousarray(sample)).result()
     ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
     ivf.add_with_ids(np.ascontiguousarray(vectors), ids.astype(np.int64))
     return prepare(ivf)

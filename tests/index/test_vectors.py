@@ -1,3 +1,4 @@
+import threading
 from dataclasses import replace
 
 import faiss
@@ -5,6 +6,7 @@ import numpy as np
 
 from index import vectors
 from index.engine import Engine
+from index.store import Store
 from tests.index.test_reliability import make_corpus
 
 
@@ -50,3 +52,55 @@ def test_zero_means_always_exact(tmp_path, fake_settings):
     engine = Engine(settings)
     engine.ingest([make_corpus(tmp_path / "docs", n=30)])
     assert isinstance(engine.store.vectors(), faiss.IndexIDMap2)
+
+
+def _threads_in_a_new_thread() -> int:
+    seen: list[int] = []
+    worker = threading.Thread(target=lambda: seen.append(faiss.omp_get_max_threads()))
+    worker.start()
+    worker.join()
+    return seen[0]
+
+
+def test_opening_a_store_or_training_ivf_sets_no_thread_count(tmp_path, fake_engine, monkeypatch):
+    fake_engine.ingest([make_corpus(tmp_path / "docs", n=3)])
+    calls: list[int] = []
+    monkeypatch.setattr(faiss, "omp_set_num_threads", calls.append)
+    Store(fake_engine.folder)
+    exact = vectors.new_exact(16)
+    exact.add_with_ids(clustered(2_000, 16), np.arange(2_000, dtype=np.int64))
+    vectors.to_approximate(exact)
+    assert calls == []
+
+
+def test_a_search_runs_single_threaded_in_whichever_thread_asks_and_only_there(tmp_path, fake_engine):
+    """OpenMP's thread count is per calling thread: the bot's worker threads must get the setting too."""
+    fake_engine.ingest([make_corpus(tmp_path / "docs", n=3)])
+    default = _threads_in_a_new_thread()
+    seen: list[int] = []
+
+    def ask() -> None:
+        fake_engine.ask("which report mentions the harbour?")
+        seen.append(faiss.omp_get_max_threads())
+
+    worker = threading.Thread(target=ask)
+    worker.start()
+    worker.join()
+    assert seen == [1]
+    assert _threads_in_a_new_thread() == default  # nobody else's setting changed
+
+
+def test_ivf_training_uses_the_default_threads_even_from_a_searching_thread(monkeypatch):
+    vectors.search(vectors.new_exact(8), np.zeros((1, 8), np.float32), 1)  # this thread: one OpenMP thread
+    seen: list[int] = []
+    real_train = faiss.IndexIVFFlat.train
+
+    def train(self, x):  # type: ignore[no-untyped-def]
+        seen.append(faiss.omp_get_max_threads())
+        return real_train(self, x)
+
+    monkeypatch.setattr(faiss.IndexIVFFlat, "train", train)
+    exact = vectors.new_exact(16)
+    exact.add_with_ids(clustered(2_000, 16), np.arange(2_000, dtype=np.int64))
+    vectors.to_approximate(exact)
+    assert faiss.omp_get_max_threads() == 1 and seen == [_threads_in_a_new_thread()]
