@@ -24,28 +24,37 @@ def default_index_dir() -> Path:
     return Path(base) / "quotebot" / "index"
 
 
+def _ranged(default: int | float, lo: int | float, hi: int | float) -> Any:
+    """A numeric setting and its allowed range, both ends included, checked when a config is loaded.
+
+    Out of range is never harmless here: ``max_chars = 0`` hung indexing, ``results = 0`` returned every
+    chunk, and a negative count quietly found nothing. The finite bounds also refuse TOML's ``nan``/``inf``.
+    """
+    return field(default=default, metadata={"range": (lo, hi)})
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     name: str = DEFAULT_MODEL
     device: str = "cpu"
-    batch_size: int = 32
+    batch_size: int = _ranged(32, 1, 4096)
     quantize: bool = False
 
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    max_chars: int = 700
-    overlap_sentences: int = 1
+    max_chars: int = _ranged(700, 100, 20_000)  # below a sentence or so, every chunk is a fragment
+    overlap_sentences: int = _ranged(1, 0, 10)
     title_context: bool = True
 
 
 @dataclass(frozen=True)
 class SearchSettings:
-    results: int = 5
-    candidates: int = 40
-    keyword_weight: float = 0.5
-    relevance_floor: float = 0.25
-    exact_below: int = 50_000
+    results: int = _ranged(5, 1, 50)
+    candidates: int = _ranged(40, 1, 1000)
+    keyword_weight: float = _ranged(0.5, 0.0, 1.0)  # a convex mix
+    relevance_floor: float = _ranged(0.25, -1.0, 1.0)  # cosine and idf share both lie in -1..1
+    exact_below: int = _ranged(50_000, 0, 10**9)
 
 
 @dataclass(frozen=True)
@@ -53,25 +62,25 @@ class RerankSettings:
     """The trained reader (index/reader.py): re-ranking, "nothing found", and the one-line answer."""
 
     enabled: bool = True
-    candidates: int = 20
-    min_relevance: float = -0.36  # mean of the two folds' choices (bench/README.md)
-    answer_confidence: float = 0.16
+    candidates: int = _ranged(20, 1, 200)
+    min_relevance: float = _ranged(-0.36, -20.0, 20.0)  # a logit; mean of the two folds' choices (bench/README.md)
+    answer_confidence: float = _ranged(0.16, 0.0, 1.0)  # a probability
 
 
 @dataclass(frozen=True)
 class IngestSettings:
-    max_file_mb: float = 50.0
+    max_file_mb: float = _ranged(50.0, 0.001, 1000.0)
 
 
 @dataclass(frozen=True)
 class DiscordSettings:
     token_file: str = ""
-    allowed_channels: list[int] = field(default_factory=list)
+    allowed_channels: list[int] = field(default_factory=list, metadata={"range": (1, 2**64 - 1)})  # snowflakes
     admin_role: str = ""
-    cooldown_seconds: float = 10.0
-    max_upload_kb: int = 2048
-    sync_guild: int = 0
-    page_timeout_seconds: float = 300.0
+    cooldown_seconds: float = _ranged(10.0, 0.0, 86_400.0)
+    max_upload_kb: int = _ranged(2048, 1, 500 * 1024)
+    sync_guild: int = _ranged(0, 0, 2**64 - 1)  # 0 = global sync, else a guild's snowflake
+    page_timeout_seconds: float = _ranged(300.0, 0.1, 86_400.0)
 
 
 @dataclass(frozen=True)
@@ -89,15 +98,27 @@ class Settings:
         return Path(self.index_dir).expanduser() if self.index_dir else default_index_dir()
 
 
-def _line_of(text: str, key: str) -> int | None:
+def _line_of(text: str, dotted: str) -> int | None:
+    """The line of ``dotted``'s key, looked for after its table's header (``rerank.candidates`` is not
+    ``search.candidates``)."""
+    table, _, key = dotted.rpartition(".")
+    header = re.compile(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", re.M).search(text) if table else None
     pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=|^[ \t]*\[+[ \t]*{re.escape(key)}[ \t]*\]+", re.M)
-    m = pattern.search(text)
+    m = pattern.search(text, header.end() if header else 0) or pattern.search(text)
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
-def _where(path: Path, text: str, key: str) -> str:
-    line = _line_of(text, key.rsplit(".", 1)[-1])
+def _where(path: Path, text: str, dotted: str) -> str:
+    line = _line_of(text, dotted)
     return f"{path}:{line}" if line else str(path)
+
+
+def _out_of_range(value: Any, bounds: tuple[float, float] | None) -> bool:
+    """Whether a number (or any number in a list) lies outside ``bounds``; NaN always does."""
+    if bounds is None:
+        return False
+    values = value if isinstance(value, list) else [value]
+    return not all(bounds[0] <= v <= bounds[1] for v in values)
 
 
 def _check_type(value: Any, hint: Any) -> bool:
@@ -113,21 +134,26 @@ def _check_type(value: Any, hint: Any) -> bool:
 
 def _build(cls: type, data: dict[str, Any], prefix: str, path: Path, text: str) -> Any:
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
+    ranges = {f.name: f.metadata.get("range") for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        if key not in known:
-            choices = ", ".join(sorted(known))
-            raise ConfigError(f"{_where(path, text, key)}: unknown key '{dotted}' (known here: {choices})")
+        if key not in ranges:
+            choices = ", ".join(sorted(ranges))
+            raise ConfigError(f"{_where(path, text, dotted)}: unknown key '{dotted}' (known here: {choices})")
         hint = hints[key]
         if is_dataclass(hint):
             if not isinstance(value, dict):
-                raise ConfigError(f"{_where(path, text, key)}: '{dotted}' must be a [{dotted}] table")
+                raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be a [{dotted}] table")
             values[key] = _build(hint, value, f"{dotted}.", path, text)
         elif not _check_type(value, hint):
             name = getattr(hint, "__name__", str(hint))
             raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be {name}, got {value!r}")
+        elif _out_of_range(value, ranges[key]):
+            lo, hi = ranges[key]
+            items = " items" if isinstance(value, list) else ""
+            raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}'{items} must be from {lo:,} to {hi:,}, "
+                              f"got {value!r}")
         else:
             values[key] = float(value) if hint is float else value
     return cls(**values)
