@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.sentences import split_sentences
-from index.terms import content_terms, pairs
+from index.terms import content_terms, content_terms_many, pairs
 
 IdfFn = Callable[[str], float]
 
@@ -62,7 +62,8 @@ class Match:
 def _sentence_terms(text: str) -> tuple[tuple[tuple[int, int], tuple[str, ...]], ...]:
     """Sentence spans of ``text`` with their stemmed terms; cached because the same chunks come back
     question after question and splitting plus stemming is most of a re-rank's cost."""
-    return tuple(((s, e), tuple(content_terms(text[s:e]))) for s, e in split_sentences(text))
+    spans = split_sentences(text)
+    return tuple((span, tuple(terms)) for span, terms in zip(spans, content_terms_many([text[s:e] for s, e in spans])))
 
 
 def sentence_scores(text: str, query: Query) -> list[tuple[tuple[int, int], float]]:

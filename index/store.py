@@ -21,12 +21,13 @@ import numpy as np
 
 from index import vectors as vectors_mod
 from index.errors import IndexError_
+from index.terms import TOKENIZE
 from index.types import Article, Chunk
 
 SCHEMA_VERSION = 1
 DB_NAME = "quotebot.sqlite3"
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source TEXT, url TEXT, date TEXT,
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
-    title, body, tokenize = 'porter unicode61 remove_diacritics 2'
+    title, body, tokenize = '{TOKENIZE}'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row');
 """
