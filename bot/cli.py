@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -23,8 +24,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup and emoji codes off everywhere: questions, article text and file names are printed as given
+# ("[/i]" raised MarkupError, ":smile:" in a file name became an emoji); styles are passed as style=.
+out = Console(highlight=False, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (env QUOTEBOT_INDEX; default ~/.local/share/quotebot/index).", show_default=False)]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file, TOML (env QUOTEBOT_CONFIG).", show_default=False)]
@@ -44,22 +47,50 @@ def _settings(index: Path | None, config: Path | None) -> Settings:
     return load_settings(config, index)
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, object) per non-blank line; a malformed line is an InputError naming file and line."""
+@dataclass(frozen=True)
+class Question:
+    """One question to answer; ``id`` as its batch line gave it (a string, or an int kept an int)."""
+
+    text: str
+    id: str | int | None = None
+    asked_at: str | None = None
+
+
+def not_utf8(text: str) -> str | None:
+    """Why ``text`` is not valid UTF-8 text, or None.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates ('\\udcff' in argv, and on stdin once chat
+    asks for surrogateescape), and JSON allows "\\ud800"; the tokenizers raise a TypeError on them.
+    """
     try:
-        handle = path.open(encoding="utf-8")
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"is not valid UTF-8 (byte 0x{code - 0xDC00:02x} at character {exc.start + 1})"
+        return f"is not valid text (lone surrogate \\u{code:04x} at character {exc.start + 1})"
+    return None
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, object) per non-blank line, or (line number, ValueError) for a line that is not
+    UTF-8 JSON, so each caller chooses to skip it or stop; an unreadable file is an InputError."""
+    try:
+        handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
-        try:
-            for n, line in enumerate(handle, 1):
-                if line.strip():
-                    try:
-                        yield n, json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise InputError(f"{path}:{n}: malformed JSON ({exc.msg})") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not valid UTF-8") from None
+        for n, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield n, ValueError(f"not valid UTF-8 (byte {exc.start + 1} of the line); re-save it as UTF-8")
+                continue
+            if line.strip():
+                try:
+                    yield n, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield n, ValueError(f"malformed JSON ({exc.msg})")
 
 
 def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
@@ -72,28 +103,57 @@ def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
         raise InputError(f"{option}: {exc}") from None
 
 
-def _asked_at(obj: dict[str, Any], path: Path, n: int) -> str | None:
-    """A question line's optional ``asked_at``, checked here so a bad one names its line."""
-    value = obj.get("asked_at")
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InputError(f"{path}:{n}: asked_at must be an ISO date string, got {value!r}")
-    _day(value, f"{path}:{n}: asked_at")
-    return value
+def question_from(obj: Any, n: int) -> Question:
+    """Line ``n`` of a batch or eval file as a Question; a ValueError says what is wrong with it."""
+    from index.timeframe import as_of
+
+    if isinstance(obj, ValueError):
+        raise obj
+    if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+        raise ValueError('expected {"id": ..., "question": "..."}')
+    qid = obj.get("id")
+    if qid is None:
+        qid = str(n)
+    elif isinstance(qid, bool) or not isinstance(qid, (str, int)):
+        raise ValueError(f"id must be a string or an integer, got {json.dumps(qid)}")
+    elif isinstance(qid, str) and (why := not_utf8(qid)):
+        raise ValueError(f"id {why}")
+    text = obj["question"]
+    if not text.strip():
+        raise ValueError("empty question")
+    if why := not_utf8(text):
+        raise ValueError(f"question {why}")
+    asked_at = obj.get("asked_at")
+    if asked_at is not None:
+        if not isinstance(asked_at, str):
+            raise ValueError(f"asked_at must be an ISO date string, got {json.dumps(asked_at)}")
+        try:
+            as_of(asked_at)
+        except ValueError as exc:
+            raise ValueError(f"asked_at: {exc}") from None
+    return Question(text, qid, asked_at)
 
 
-def _questions(path: Path) -> list[tuple[str | None, str, str | None]]:
-    """(id, question, asked_at) per line of a batch file."""
-    items = []
+def _questions(path: Path) -> tuple[list[Question], list[str]]:
+    """The good questions of a batch file, and ``file:line: reason`` for each line that is not one.
+
+    A bad line never costs the others their answers (as in ``index``); ids must be unique, since
+    answers are matched to questions by id.
+    """
+    good: list[Question] = []
+    bad: list[str] = []
+    first_line: dict[str, int] = {}
     for n, obj in _read_jsonl(path):
-        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
-            raise InputError(f"{path}:{n}: expected {{\"id\": ..., \"question\": \"...\"}}")
-        items.append((str(obj["id"]) if obj.get("id") is not None else str(n), obj["question"],
-                      _asked_at(obj, path, n)))
-    if not items:
-        raise InputError(f"{path}: no questions in the file")
-    return items
+        try:
+            q = question_from(obj, n)
+            if str(q.id) in first_line:
+                raise ValueError(f"duplicate id {json.dumps(q.id)} (first on line {first_line[str(q.id)]})")
+        except ValueError as exc:
+            bad.append(f"{path}:{n}: {exc}")
+            continue
+        first_line[str(q.id)] = n
+        good.append(q)
+    return good, bad
 
 
 @app.command("index")
@@ -119,8 +179,8 @@ def index_cmd(
         out.print_json(json.dumps(report.to_dict()))
     else:
         for failure in report.failed:
-            err.print(f"failed: {failure}", markup=False)
-        out.print(f"{report.summary()} → {engine.folder}", markup=False, soft_wrap=True)
+            err.print(f"failed: {failure}")
+        out.print(f"{report.summary()} → {engine.folder}", soft_wrap=True)
     if report.failed:
         raise typer.Exit(1)
 
@@ -128,7 +188,7 @@ def index_cmd(
 @app.command()
 def ask(
     question: Annotated[Optional[str], typer.Argument(help="The question (omit with --batch).", show_default=False)] = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL file of {\"id\", \"question\", \"asked_at\"?} lines; one answer per line.", show_default=False)] = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL file of {\"id\", \"question\", \"asked_at\"?} lines; one answer per line (a bad line is reported as file:line and skipped, and the exit status is 1).", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print answers as JSON (one line each).")] = False,
     results: ResultsOpt = None,
     as_of: AsOfOpt = None,
@@ -146,23 +206,34 @@ def ask(
     first, last = _day(since, "--since"), _day(until, "--until")
     if first and last and first > last:
         raise InputError(f"--since {first} is after --until {last}")
-    items = _questions(batch) if batch else [(None, question or "", None)]
+    bad: list[str] = []
+    if batch:
+        items, bad = _questions(batch)
+        for line in bad:
+            err.print(line)
+        if not items:
+            raise InputError(f"{batch}: no {'good ' if bad else ''}questions in the file")
+    elif why := not_utf8(question or ""):
+        raise InputError(f"the question {why}; type it again")
+    else:
+        items = [Question(question or "")]
     engine = _engine(index, config)
     step = 64
     for lo in range(0, len(items), step):
         part = items[lo : lo + step]
-        answers = engine.ask_many([q for _, q, _ in part], results, [i for i, _, _ in part],
-                                  asked_at=[a or as_of for _, _, a in part], since=first, until=last)
-        for answer in answers:
+        answers = engine.ask_many([q.text for q in part], results,
+                                  [None if q.id is None else str(q.id) for q in part],
+                                  asked_at=[q.asked_at or as_of for q in part], since=first, until=last)
+        for q, answer in zip(part, answers):
             if as_json:
-                sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+                sys.stdout.write(json.dumps({**answer.to_dict(), "id": q.id}, ensure_ascii=False) + "\n")
             else:
                 if batch:
-                    from rich.text import Text
-
-                    label = f"\nQ{'' if answer.id is None else ' ' + answer.id}: {answer.question}"
-                    out.print(Text(label, style="bold"))  # Text, not markup: a question may hold "[/i]"
+                    out.print(f"\nQ {q.id}: {answer.question}", style="bold")
                 out.print(answer_renderable(answer))
+    if bad:
+        err.print(f"{batch}: {len(bad)} bad line(s) skipped (above), {len(items)} answered")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -174,6 +245,8 @@ def chat(results: ResultsOpt = None, index: IndexOpt = None, config: ConfigOpt =
 
     engine = _engine(index, config)
     engine.store  # fail before the prompt if there is no index
+    if callable(getattr(sys.stdin, "reconfigure", None)):
+        sys.stdin.reconfigure(errors="surrogateescape")  # a bad byte is then reported, not a traceback
     err.print("Loading the model…", style="dim")
     engine.warm_up()
     err.print("Ask a question (empty line or Ctrl-D to quit).", style="dim")
@@ -185,10 +258,13 @@ def chat(results: ResultsOpt = None, index: IndexOpt = None, config: ConfigOpt =
             return
         if not question:
             return
+        if why := not_utf8(question):
+            err.print(f"error: the question {why}; type it again")
+            continue
         try:
             out.print(answer_renderable(engine.ask(question, results)))
         except InputError as exc:
-            err.print(f"error: {exc}", markup=False)
+            err.print(f"error: {exc}")
 
 
 @app.command("eval")
@@ -205,19 +281,22 @@ def eval_cmd(
 
     gold = []
     for n, obj in _read_jsonl(questions):
-        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("answers"), list):
+        try:
+            q = question_from(obj, n)
+        except ValueError as exc:
+            raise InputError(f"{questions}:{n}: {exc}") from None
+        if not isinstance(obj.get("answers"), list):
             raise InputError(f"{questions}:{n}: expected {{\"id\", \"question\", \"answers\": [...], \"article_id\"}}")
-        obj.setdefault("id", str(n))
-        _asked_at(obj, questions, n)
-        gold.append(obj)
+        gold.append({**obj, "id": q.id})
     if not gold:
         raise InputError(f"{questions}: no questions in the file")
     engine = _engine(index, config)
     answers = []
     for lo in range(0, len(gold), 64):
         part = gold[lo : lo + 64]
-        answers.extend(a.to_dict() for a in engine.ask_many([q["question"] for q in part], results, [str(q["id"]) for q in part],
-                                                             asked_at=[q.get("asked_at") for q in part]))
+        asked = engine.ask_many([q["question"] for q in part], results, [str(q["id"]) for q in part],
+                                asked_at=[q.get("asked_at") for q in part])
+        answers.extend({**a.to_dict(), "id": q["id"]} for q, a in zip(part, asked))
     if run:
         run.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
     metrics = score(gold, answers)
@@ -229,7 +308,7 @@ def eval_cmd(
     for key in keys:
         if key in metrics:
             value = metrics[key]
-            out.print(f"{key:>24}  {value:.4f}" if isinstance(value, float) else f"{key:>24}  {value}", markup=False)
+            out.print(f"{key:>24}  {value:.4f}" if isinstance(value, float) else f"{key:>24}  {value}")
 
 
 @app.command()
@@ -244,7 +323,7 @@ def info(
         out.print_json(json.dumps(stats))
     else:
         for key, value in stats.items():
-            out.print(f"{key:>10}  {value}", markup=False)
+            out.print(f"{key:>10}  {value}")
 
 
 @app.command()
@@ -253,11 +332,13 @@ def check(index: IndexOpt = None, config: ConfigOpt = None) -> None:
     engine = _engine(index, config)
     problems = engine.check()
     for problem in problems:
-        err.print(f"problem: {problem}", markup=False)
+        err.print(f"problem: {problem}")
     stats = engine.stats()
     if problems:
-        raise QuotebotError(f"index at {engine.folder} has {len(problems)} problem(s); re-index from an export")
-    out.print(f"ok: {stats['articles']} articles, {stats['chunks']} chunks, vectors and keyword index in step", markup=False)
+        raise QuotebotError(f"index at {engine.folder} has {len(problems)} problem(s); rebuild it into a new "
+                            f"folder: quotebot export --index {engine.folder} -o articles.jsonl && "
+                            "quotebot index articles.jsonl --index NEW_FOLDER")
+    out.print(f"ok: {stats['articles']} articles, {stats['chunks']} chunks, vectors and keyword index in step")
 
 
 @app.command()
@@ -280,7 +361,7 @@ def export(
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise QuotebotError(f"cannot write {output}: {exc.strerror or exc}") from None
-    err.print(f"exported {engine.stats()['articles']} articles to {output}", markup=False)
+    err.print(f"exported {engine.stats()['articles']} articles to {output}")
 
 
 @app.command()
@@ -300,7 +381,7 @@ def train(
     if not data.is_dir():
         raise InputError(f"--data {data}: not a folder")
     try:
-        train_and_export(data, out or SHIPPED, Recipe(steps=steps), work, log=lambda m: err.print(m, markup=False))
+        train_and_export(data, out or SHIPPED, Recipe(steps=steps), work, log=lambda m: err.print(m))
     except (FileNotFoundError, ValueError, KeyError) as exc:
         raise InputError(f"cannot train from {data}: {exc}") from None
 
@@ -318,10 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="quotebot")  # exits with the command's status
     except QuotebotError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}")
         return 1
     except KeyboardInterrupt:
-        err.print("interrupted; the index keeps its last committed state", markup=False)
+        err.print("interrupted; the index keeps its last committed state")
         return 130
     return 0
 

@@ -201,3 +201,135 @@ def test_batch_question_with_markup_is_printed_verbatim(run, docs, tmp_path):
     batch.write_text(json.dumps({"id": "m", "question": "what is [/i] the mayor [bold]called?"}) + "\n")
     code, out, _ = run("ask", "--batch", str(batch))
     assert code == 0 and "[/i] the mayor [bold]called?" in out
+
+
+def test_question_not_utf8_is_one_line_error(run, docs):
+    """argv bytes that are not UTF-8 arrive as surrogate escapes; the tokenizers raised a TypeError."""
+    run("index", str(docs))
+    code, out, err = run("ask", "who \udcff supported?")
+    assert code == 1 and "Traceback" not in err + out
+    assert err == "error: the question is not valid UTF-8 (byte 0xff at character 5); type it again\n"
+
+
+def test_question_bytes_on_the_real_command_line(tmp_path):
+    env = {**os.environ, "QUOTEBOT_INDEX": str(tmp_path / "none")}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", b"caf\xe9?"], env=env, capture_output=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.decode() == "error: the question is not valid UTF-8 (byte 0xe9 at character 4); type it again\n"
+
+
+def test_chat_reports_a_bad_question_and_keeps_going(run, docs, monkeypatch):
+    run("index", str(docs))
+    answers = iter(["who \udcff?", "what is the mayor called?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    code, out, err = run("chat")
+    assert code == 0 and "Ada Brook" in out and "Traceback" not in err
+    assert "error: the question is not valid UTF-8 (byte 0xff at character 5); type it again\n" in err
+
+
+def test_not_utf8_names_the_byte_or_surrogate():
+    from bot.cli import not_utf8
+
+    assert not_utf8("plain café ✓") is None
+    assert not_utf8("a\udc80") == "is not valid UTF-8 (byte 0x80 at character 2)"
+    assert not_utf8("\ud800x") == "is not valid text (lone surrogate \\ud800 at character 1)"
+
+
+def test_batch_answers_every_good_line_and_names_each_bad_one(run, docs, tmp_path):
+    run("index", str(docs))
+    qs = tmp_path / "q.jsonl"
+    lines = [
+        json.dumps({"id": "q1", "question": "what is the mayor called?"}),  # 1 good
+        "{oops",  # 2
+        json.dumps({"id": ["a"], "question": "what erupted?"}),  # 3
+        json.dumps({"id": "q1", "question": "what erupted?"}),  # 4 duplicate
+        json.dumps({"id": "e", "question": "   "}),  # 5
+        json.dumps({"id": "d", "question": "what erupted?", "asked_at": "tomorrow"}),  # 6
+        json.dumps({"id": 7, "question": "what erupted?"}),  # 7 good: an int id stays an int
+        '{"id": "s", "question": "who \\ud800 won?"}',  # 8 JSON allows a lone surrogate
+        json.dumps({"id": True, "question": "what erupted?"}),  # 9
+    ]
+    qs.write_bytes(("\n".join(lines) + "\n").encode() + b'{"id": "b", "question": "caf\xe9?"}\n'  # 10
+                   + json.dumps({"question": "what is the mayor called?"}).encode() + b"\n")  # 11 good, no id
+    code, out, err = run("ask", "--batch", str(qs), "--json")
+    answers = [json.loads(x) for x in out.splitlines()]
+    assert code == 1 and "Traceback" not in err
+    assert [a["id"] for a in answers] == ["q1", 7, "11"]
+    assert all(a["found"] for a in answers)
+    assert err.splitlines() == [
+        f"{qs}:2: malformed JSON (Expecting property name enclosed in double quotes)",
+        f'{qs}:3: id must be a string or an integer, got ["a"]',
+        f'{qs}:4: duplicate id "q1" (first on line 1)',
+        f"{qs}:5: empty question",
+        f"{qs}:6: asked_at: not a date: 'tomorrow' (use YYYY-MM-DD or an ISO date-time)",
+        f"{qs}:8: question is not valid text (lone surrogate \\ud800 at character 5)",
+        f"{qs}:9: id must be a string or an integer, got true",
+        f"{qs}:10: not valid UTF-8 (byte 29 of the line); re-save it as UTF-8",
+        f"{qs}: 8 bad line(s) skipped (above), 3 answered",
+    ]
+    code, out, _ = run("ask", "--batch", str(qs))  # readable: the int id as given, not a repr
+    assert code == 1 and "Q 7: what erupted?" in out and "Q q1: what is the mayor called?" in out
+
+
+def test_batch_with_only_bad_lines_says_so(run, docs, tmp_path):
+    run("index", str(docs))
+    qs = tmp_path / "q.jsonl"
+    qs.write_text('{"question": 3}\n')
+    code, out, err = run("ask", "--batch", str(qs))
+    assert code == 1 and out == ""
+    assert err.splitlines() == [f'{qs}:1: expected {{"id": ..., "question": "..."}}',
+                                f"error: {qs}: no good questions in the file"]
+
+
+def test_eval_keeps_int_ids_and_names_a_bad_line(run, docs, tmp_path):
+    run("index", str(docs))
+    qs = tmp_path / "gold.jsonl"
+    qs.write_text(json.dumps({"id": 1, "question": "what is the mayor called?", "answers": ["Ada Brook"], "article_id": "b1"}) + "\n")
+    code, out, _ = run("eval", str(qs), "--json", "--run", str(tmp_path / "run.jsonl"))
+    assert code == 0 and json.loads(out)["answer_recall@1"] == 1.0
+    assert json.loads((tmp_path / "run.jsonl").read_text())["id"] == 1
+    qs.write_text(json.dumps({"id": {"x": 1}, "question": "q?", "answers": []}) + "\n")
+    code, _, err = run("eval", str(qs))
+    assert code == 1 and err == f'error: {qs}:1: id must be a string or an integer, got {{"x": 1}}\n'
+
+
+def test_user_and_article_text_printed_verbatim_never_as_markup(run, tmp_path):
+    """Questions, article text and file names with rich markup or emoji codes come out as given."""
+    folder = tmp_path / "docs["  # its files' paths read "docs[/i]...": a closing tag
+    folder.mkdir()
+    (folder / "m.jsonl").write_text(json.dumps({"id": "m1", "title": "Bridge [/i] :smile: news",
+                                                "text": "The [bold]harbour[/bold] bridge opened :cat: on Monday."}) + "\n")
+    (folder / "i]empty:smile:.txt").write_text("")
+    code, out, err = run("index", str(folder))
+    assert code == 1 and f"failed: {folder}/i]empty:smile:.txt: empty file" in err
+    code, out, err = run("ask", "when did the [/i] harbour bridge open :thumbs_up:?", "-k", "1")
+    assert code == 0, err
+    for expected in ("Bridge [/i] :smile: news", "The [bold]harbour[/bold] bridge opened :cat: on Monday."):
+        assert expected in out
+    batch = folder / "b]q:cat:.jsonl"
+    batch.write_text(json.dumps({"id": "[i]x:cat:", "question": "when did the [/i] bridge open :thumbs_up:?"}) + "\n{\n")
+    code, out, err = run("ask", "--batch", str(batch))
+    assert code == 1 and "Q [i]x:cat:: when did the [/i] bridge open :thumbs_up:?" in out
+    assert f"{batch}:2: malformed JSON" in err
+    code, _, err = run("ask", "--batch", str(folder / "i]gone:cat:.jsonl"))
+    assert code == 1 and err == f"error: cannot read {folder}/i]gone:cat:.jsonl: No such file or directory\n"
+
+
+def test_check_says_how_to_rebuild_and_that_advice_works(run, docs, tmp_path):
+    import sqlite3
+
+    run("index", str(docs))
+    folder = tmp_path / "index"  # the autouse fixture's QUOTEBOT_INDEX
+    with sqlite3.connect(folder / "quotebot.sqlite3") as db:
+        db.execute("DELETE FROM chunks WHERE id = (SELECT min(id) FROM chunks)")
+    code, _, err = run("check")
+    assert code == 1 and "problem: " in err
+    advice = err.splitlines()[-1]
+    assert advice.endswith(f"rebuild it into a new folder: quotebot export --index {folder} -o articles.jsonl && "
+                           "quotebot index articles.jsonl --index NEW_FOLDER")
+    export = tmp_path / "articles.jsonl"
+    assert run("export", "--index", str(folder), "-o", str(export))[0] == 0
+    assert run("index", str(export), "--index", str(tmp_path / "new"))[0] == 0
+    code, out, _ = run("check", "--index", str(tmp_path / "new"))
+    assert code == 0 and out.startswith("ok: 2 articles")
