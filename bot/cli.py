@@ -6,6 +6,7 @@ Errors the user can fix are one line on stderr and a non-zero exit, never a trac
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -335,8 +336,9 @@ def check(index: IndexOpt = None, config: ConfigOpt = None) -> None:
         err.print(f"problem: {problem}")
     stats = engine.stats()
     if problems:
+        # The articles themselves are in SQLite, which export reads: the vectors and keyword index are rebuilt.
         raise QuotebotError(f"index at {engine.folder} has {len(problems)} problem(s); rebuild it into a new "
-                            f"folder: quotebot export --index {engine.folder} -o articles.jsonl && "
+                            f"folder: quotebot export --index {shlex.quote(str(engine.folder))} -o articles.jsonl && "
                             "quotebot index articles.jsonl --index NEW_FOLDER")
     out.print(f"ok: {stats['articles']} articles, {stats['chunks']} chunks, vectors and keyword index in step")
 
