@@ -333,3 +333,10 @@ def test_check_says_how_to_rebuild_and_that_advice_works(run, docs, tmp_path):
     assert run("index", str(export), "--index", str(tmp_path / "new"))[0] == 0
     code, out, _ = run("check", "--index", str(tmp_path / "new"))
     assert code == 0 and out.startswith("ok: 2 articles")
+
+
+@pytest.mark.parametrize("args", [("ask", "q?", "-k", "0"), ("ask", "q?", "--results", "-3"), ("ask", "q?", "-k", "51"),
+                                  ("chat", "-k", "0"), ("eval", "gold.jsonl", "-k", "0"), ("train", "--steps", "0")])
+def test_numeric_options_are_range_checked(run, args):
+    code, out, err = run(*args, fake=False)
+    assert code == 2 and "Invalid value for" in err and "Traceback" not in err + out
