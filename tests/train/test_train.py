@@ -49,6 +49,20 @@ def test_train_command_exports_a_reader_that_loads(tmp_path, capsys):
     (r,) = Reader(out).read("Who first lit the Gull Point lamp?", ["Its lamp was first lit by keeper Anna Reyes."])
     assert r.span is None or 0 <= r.span[0] < r.span[1] <= 44
     assert "exported" in capsys.readouterr().err
+    # A second sitting continues from the checkpoint and records the steps behind it.
+    with pytest.raises(SystemExit) as done:
+        main(["train", "--data", str(TINY), "--out", str(out), "--steps", "1", "--work", str(tmp_path / "work"),
+              "--resume"])
+    assert done.value.code == 0
+    assert json.loads((out / "meta.json").read_text())["recipe"]["prior_steps"] == 1
+    assert "continuing from" in capsys.readouterr().err
+
+
+def test_resume_without_a_checkpoint_is_one_line(tmp_path, capsys):
+    assert main(["train", "--data", str(TINY), "--out", str(tmp_path / "o"), "--work", str(tmp_path / "w"),
+                 "--resume"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "no checkpoint to continue" in err and "\n" not in err
 
 
 def test_train_command_refuses_a_missing_folder(tmp_path, capsys):
