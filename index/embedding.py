@@ -146,15 +146,13 @@ class SentenceTransformerEmbedder:
         self._documents = _int8_copy(self._model) if settings.quantize else self._model
 
     def export_query_encoder(self) -> None:
-        """Best effort: cache an ONNX copy so later questions skip torch (see index.query_encoder)."""
+        """Best effort: cache an ONNX copy so later questions skip torch (once per process; failures are
+        logged by index.query_encoder)."""
         if not Path(self._path).is_dir() or self._model.device.type != "cpu":
             return
-        try:
-            from index import query_encoder
+        from index import query_encoder
 
-            query_encoder.export(self._model, self._path, self.max_tokens)
-        except Exception:  # noqa: BLE001 - only speed is lost; the full model keeps answering
-            return
+        query_encoder.export(self._model, self._path, self.max_tokens)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, special tokens included, as the model will see them."""

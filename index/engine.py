@@ -26,7 +26,7 @@ from index.errors import IndexBusyError, IndexError_, InputError, ModelError
 from index.ingest import Failure, find_files, read_bytes, read_file
 from index.reader import SHIPPED, Reader
 from index.search import Searcher
-from index.store import Store, Writer, content_hash, create_store
+from index.store import Store, Writer, content_hash, create_store, explain
 from index.types import Answer, Article, Chunk
 
 MAX_QUESTION_CHARS = 2000
@@ -92,10 +92,11 @@ class Engine:
         return fast or self.embedder  # type: ignore[return-value]
 
     def _export_query_encoder(self) -> None:
+        """Once the full model is loaded, cache its export for later processes (index.query_encoder makes
+        it once per process and model, and logs why when it won't)."""
         export = getattr(self._embedder, "export_query_encoder", None)
-        if export is not None and not self._fast:
+        if export is not None:
             export()
-            self._fast = False
 
     @property
     def reader(self) -> Reader | None:
@@ -189,19 +190,20 @@ class Engine:
                 yield from read_file(path, max_bytes)
                 yield n
 
-        return self._ingest(items(), len(files), report, progress)
+        return self._ingest(items(), len(files), report, progress, paths)
 
     def ingest_bytes(self, name: str, data: bytes, article_id: str | None = None) -> IngestReport:
         """Index one uploaded file's bytes (the Discord /index command)."""
         return self._ingest(read_bytes(name, data, article_id), 1, IngestReport(), None)
 
     def _ingest(self, items: Iterable[Article | Failure | int], total_files: int, report: IngestReport,
-                progress: FileProgress | None) -> IngestReport:
+                progress: FileProgress | None, sources: Sequence[Path] = ()) -> IngestReport:
+        """Write ``items`` under the write locks; ``sources`` (the paths asked for) go into a rebuild command."""
         started = time.monotonic()
-        embedder = self.embedder
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with self._write_lock, self._file_lock():
+            with self._write_lock, self._file_lock():  # before the model: a read-only index fails at once
+                embedder = self.embedder
                 create_store(self.folder, self.settings.model.name, embedder.dim)
                 store = self.store
                 if store.dim != embedder.dim:
@@ -212,11 +214,14 @@ class Engine:
                     writer.commit()
                 finally:
                     writer.close()
-        except (OSError, sqlite3.OperationalError) as exc:
-            # A full or read-only disk: the last commit stands, and the user must know this one didn't.
+        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            known = explain(exc, self.folder, writing=True, sources=sources)
+            if known is None and not isinstance(exc, (OSError, sqlite3.OperationalError)):
+                raise  # not the disk, the permissions or a damaged file: a bug to see in full
+            # A full disk: the last commit stands, and the user must know this one didn't.
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise IndexError_(f"cannot write the index at {self.folder} ({reason}); "
-                              "it keeps its last committed state") from None
+            raise known or IndexError_(f"cannot write the index at {self.folder} ({reason}); "
+                                       "it keeps its last committed state") from None
         self._export_query_encoder()
         report.seconds = time.monotonic() - started
         return report

@@ -8,8 +8,11 @@ crash after it leaves the new one. Readers reload vectors when the recorded gene
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
+import shlex
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -21,10 +24,10 @@ import numpy as np
 
 from index import vectors as vectors_mod
 from index.errors import IndexError_
-from index.terms import TOKENIZE
+from index.terms import TOKENIZE, stems_many
 from index.types import Article, Chunk
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 adds chunks.tokens; a version 1 index gains it when first opened writable
 DB_NAME = "quotebot.sqlite3"
 
 _SCHEMA = f"""
@@ -36,7 +39,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, tokens INTEGER
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
@@ -77,6 +80,89 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes, for an index this process cannot write.
+
+    ``mode=ro`` still needs WAL's shared-memory file, which a read-only folder can't have created for
+    it; ``immutable=1`` needs nothing, and is only used then: nobody can be writing such a folder.
+    """
+    uri = path.resolve().as_uri()
+    for flags in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{flags}", uri=True, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            if flags == "immutable=1":
+                raise
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size:  # commits that only a writable open can fold back in
+                raise IndexError_(f"cannot read the index at {path.parent} read-only: its last changes are still "
+                                  f"in {wal.name}; open it once with write access (quotebot info)") from None
+    raise AssertionError("unreachable")
+
+
+def writable(folder: Path) -> bool:
+    """Whether this process may write the index folder and its database (False on a read-only mount)."""
+    db = folder / DB_NAME
+    return os.access(folder, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
+
+
+def _access_problem(folder: Path, exc: BaseException) -> str:
+    """What keeps this process from using ``folder``, in words: the file system, or the permissions."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent  # not created yet: its parent is what refused
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "is on a read-only file system"
+    except OSError:
+        pass
+    db = folder / DB_NAME
+    if not os.access(folder, os.R_OK | os.X_OK) or (db.exists() and not os.access(db, os.R_OK)):
+        return "is not readable by this user (permission denied)"
+    if not writable(folder):
+        return "is not writable by this user (permission denied)"
+    return f"was opened read-only ({getattr(exc, 'strerror', None) or exc})"
+
+
+def rebuild_command(folder: Path, sources: Sequence[str | Path] = ()) -> str:
+    """The shell commands that set a broken index aside and build a new one in its place."""
+    where = shlex.quote(str(folder))
+    files = " ".join(shlex.quote(str(p)) for p in sources) or "FILES..."
+    return f"mv {where} {shlex.quote(str(folder) + '.corrupted')} && quotebot index --index {where} {files}"
+
+
+def explain(exc: BaseException, folder: Path, writing: bool = False,
+            sources: Sequence[str | Path] = ()) -> IndexError_ | None:
+    """The one-line error for ``exc`` met opening, reading or writing the index at ``folder``; None when
+    it is neither damage nor access (then the caller decides).
+
+    A read-only or unreadable index is intact, and is told so: advice to rebuild it would destroy a good
+    index. Only a damaged file gets the rebuild command (``sources``: the files being indexed, if known).
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return IndexError_(f"index at {folder} is corrupted ({exc}: {DB_NAME}); set it aside and index "
+                           f"again: {rebuild_command(folder, sources)}")
+    code = getattr(exc, "errno", None) if isinstance(exc, OSError) else None
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")) or code in (
+            errno.EACCES, errno.EPERM, errno.EROFS):
+        problem = _access_problem(folder, exc)
+        if writing:
+            return IndexError_(f"cannot write the index at {folder}: it {problem}; the index is intact and "
+                               "can still be asked. Make it writable, or index into another folder (--index)")
+        return IndexError_(f"cannot read the index at {folder}: it {problem}; the index itself is intact")
+    return None
+
+
+def token_counts(title: str, bodies: Sequence[str]) -> list[int]:
+    """Tokens per keyword row (title and body), as FTS5 counts them: BM25's document lengths."""
+    title_tokens = len(stems_many([title])[0])
+    return [title_tokens + len(tokens) for tokens in stems_many(bodies)]
+
+
 class Store:
     """Reads of the last committed state; thread-safe (one SQLite connection per thread)."""
 
@@ -92,22 +178,26 @@ class Store:
         self._vectors: faiss.Index | None = None
         self._generation = -1
         self._reload_lock = threading.Lock()
+        self.read_only = not writable(folder)
         try:
             self.meta = self._read_meta()
         except sqlite3.OperationalError as exc:
             if "no such table" not in str(exc):
-                raise IndexError_(f"cannot read the index at {folder}: {exc}") from None
+                raise explain(exc, folder) or IndexError_(f"cannot read the index at {folder}: {exc}") from None
             # An empty database: a first ingest was killed, or is creating it right now.
             raise IndexError_(f"no index at {folder} yet: run 'quotebot index PATH' first") from None
         except sqlite3.DatabaseError as exc:
-            raise IndexError_(f"index at {folder} is unreadable or corrupted ({exc}); "
-                             "move it aside and index again") from None
+            raise explain(exc, folder) or IndexError_(f"cannot read the index at {folder}: {exc}") from None
         version = int(self.meta.get("schema_version", "0"))
-        if version != SCHEMA_VERSION:
+        if version not in (1, SCHEMA_VERSION):
             raise IndexError_(
-                f"index at {folder} has schema version {version}, this quotebot reads {SCHEMA_VERSION}: "
-                "export it with the old version or delete the folder and index again"
+                f"index at {folder} has schema version {version}, this quotebot reads 1 and {SCHEMA_VERSION}: "
+                f"export it with the quotebot that wrote it (quotebot export --index {shlex.quote(str(folder))} "
+                "-o articles.jsonl), then index that file into a new folder (quotebot index --index NEW "
+                "articles.jsonl)"
             )
+        if version == 1 and not self.read_only:
+            self._add_token_counts()
 
     # -- connections and meta -------------------------------------------------------------------
     @property
@@ -115,12 +205,41 @@ class Store:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = _connect(self.db_path)
+                conn = _connect_read_only(self.db_path) if self.read_only else _connect(self.db_path)
             except sqlite3.Error as exc:
-                raise IndexError_(f"index at {self.folder} is unreadable or corrupted ({exc}); "
-                                  "move it aside and index again") from None
+                raise explain(exc, self.folder) or IndexError_(
+                    f"cannot read the index at {self.folder}: {exc}") from None
             self._local.conn = conn
         return conn
+
+    def _add_token_counts(self) -> None:
+        """Schema 1 to 2, once: record each chunk's token count (``mean_tokens`` adds them up).
+
+        Best effort: when another process holds the index for longer than the busy timeout, this one
+        reads the totals from FTS5 instead, and a later open upgrades it.
+        """
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1":
+                    conn.execute("ALTER TABLE chunks ADD COLUMN tokens INTEGER")
+                    last = 0
+                    while rows := conn.execute("SELECT rowid, title, body FROM chunk_fts WHERE rowid > ? "
+                                               "ORDER BY rowid LIMIT 500", (last,)).fetchall():
+                        counts = [token_counts(title, [body])[0] for _, title, body in rows]
+                        conn.executemany("UPDATE chunks SET tokens = ? WHERE id = ?",
+                                         [(n, r[0]) for n, r in zip(counts, rows)])
+                        last = rows[-1][0]
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            logging.getLogger(__name__).warning("index at %s keeps schema version 1 for now (%s)", self.folder, exc)
+            return
+        self.meta = self._read_meta()
 
     def _read_meta(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
@@ -204,14 +323,20 @@ class Store:
         return [(int(r), float(s)) for r, s in self.conn.execute(sql, (match, limit)).fetchall()]
 
     def mean_tokens(self) -> float:
-        """Mean tokens per keyword row (title and body), from FTS5's own totals record; cached per
+        """Mean tokens per keyword row (title and body), BM25's average document length; cached per
         committed generation."""
         gen = self.generation()
         cached = self._mean_tokens
         if cached[0] != gen:
-            row = self.conn.execute("SELECT block FROM chunk_fts_data WHERE id = 1").fetchone()
-            numbers = _varints(row[0]) if row and row[0] else []
-            rows, tokens = (numbers[0], sum(numbers[1:])) if numbers else (0, 0)
+            if self.meta.get("schema_version") == str(SCHEMA_VERSION):
+                rows, tokens = self.conn.execute("SELECT count(*), total(tokens) FROM chunks").fetchone()
+            else:
+                # A version 1 index not (yet) upgraded, e.g. a read-only one: FTS5's count, one pass over
+                # every token.
+                self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_tokens "
+                                  "USING fts5vocab(main, chunk_fts, 'instance')")
+                rows = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+                tokens = self.conn.execute("SELECT count(*) FROM temp.chunk_tokens").fetchone()[0]
             cached = self._mean_tokens = (gen, tokens / rows if rows else 0.0)
         return cached[1]
 
@@ -327,6 +452,9 @@ class Writer:
     """
 
     def __init__(self, store: Store, exact_below: int = 0) -> None:
+        if store.read_only:
+            raise explain(PermissionError(errno.EACCES, "read-only"), store.folder, writing=True) or IndexError_(
+                f"cannot write the index at {store.folder}")
         self.store = store
         self.exact_below = exact_below
         self.conn = _connect(store.db_path)
@@ -357,9 +485,10 @@ class Writer:
             (article.id, article.title, article.text, article.source, article.url, article.date, digest, origin),
         )
         ids = []
-        for c in chunks:
+        for c, tokens in zip(chunks, token_counts(article.title, [c.text for c in chunks])):
             cur = self.conn.execute(
-                'INSERT INTO chunks(article_id, start, "end") VALUES (?, ?, ?)', (article.id, c.start, c.end)
+                'INSERT INTO chunks(article_id, start, "end", tokens) VALUES (?, ?, ?, ?)',
+                (article.id, c.start, c.end, tokens),
             )
             ids.append(cur.lastrowid)
             self.conn.execute("INSERT INTO chunk_fts(rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, article.title, c.text))
@@ -404,26 +533,6 @@ def _remove_orphans(conn: sqlite3.Connection, folder: Path) -> None:
     for p in folder.glob("vectors-*.faiss*"):
         if p.name != keep:
             p.unlink(missing_ok=True)
-
-
-def _varints(blob: bytes) -> list[int]:
-    """SQLite's variable-length integers, as FTS5 writes its totals record: big-endian 7-bit groups with
-    a continuation bit, the ninth byte holding 8 bits."""
-    out: list[int] = []
-    i = 0
-    while i < len(blob):
-        value = 0
-        for n in range(9):
-            byte = blob[i]
-            i += 1
-            if n == 8:
-                value = (value << 8) | byte
-                break
-            value = (value << 7) | (byte & 0x7F)
-            if not byte & 0x80:
-                break
-        out.append(value)
-    return out
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -116,7 +116,8 @@ def test_corrupted_index_is_a_clear_error(fake_settings):
     folder = fake_settings.index_path
     folder.mkdir(parents=True)
     (folder / "quotebot.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(IndexError_, match="unreadable or corrupted"):
+    with pytest.raises(IndexError_, match=r"is corrupted \(file is not a database: quotebot.sqlite3\); "
+                       r"set it aside and index again: mv .*/index .*/index.corrupted && quotebot index --index "):
         Store(folder)
 
 

@@ -188,7 +188,8 @@ def test_index_folder_can_be_copied_and_opened_elsewhere(tmp_path, fake_engine, 
 def test_old_schema_version_says_how_to_rebuild(tmp_path, fake_engine):
     fake_engine.ingest([make_corpus(tmp_path / "docs", n=1)])
     fake_engine.store.conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
-    with pytest.raises(IndexError_, match="schema version 0.*index again"):
+    with pytest.raises(IndexError_, match=r"schema version 0.*quotebot export --index .* -o articles.jsonl\), "
+                       r"then index that file into a new folder \(quotebot index --index NEW articles.jsonl\)"):
         Store(fake_engine.folder)
 
 
@@ -257,7 +258,7 @@ def test_read_only_index_fails_the_write_and_keeps_the_index(tmp_path, fake_engi
         return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
 
     monkeypatch.setattr(store_mod, "_connect", read_only)
-    with pytest.raises(IndexError_, match="readonly database.*keeps its last committed state"):
+    with pytest.raises(IndexError_, match="was opened read-only .*readonly database.*the index is intact"):
         fake_engine.ingest([docs])
     monkeypatch.undo()
     fresh = Engine(fake_engine.settings)
