@@ -17,7 +17,8 @@ and a relevance floor.
    Without the reader, a candidate's relevance is ``(2 * cosine + sentence share) / 3`` and the
    question's is the best candidate's, less a penalty for question words no chunk contains, against
    ``search.relevance_floor``.
-7. Quote: each passage is a ranked chunk, verbatim, in rank order, with the sentence holding the
+7. Quote: each passage is a ranked chunk, verbatim, in rank order, trimmed to the sentences no earlier
+   quote showed (``index.quotes``), with the sentence holding the
    reader's answer span (else its best-matching sentence) highlighted; the span itself, when the reader
    is confident of it, is the one-line answer.
 """
@@ -35,6 +36,7 @@ from index.config import RerankSettings, SearchSettings
 from index.dates import parse_date
 from index.embedding import Embedder
 from index.highlight import Match, Query, focus, match, sentence_at
+from index.quotes import fresh_span, sentence_keys
 from index.reader import Reader, Reading
 from index.store import ChunkRow, Store
 from index.terms import content_terms, fold, or_query, query_words
@@ -319,12 +321,14 @@ class Searcher:
         return best - settings.unseen_penalty * unseen
 
     def quote(self, ranked: Iterable[Scored], k: int) -> list[Passage]:
-        """The first ``k`` chunks verbatim, in rank order, each with its best sentence highlighted.
+        """The first ``k`` chunks verbatim, in rank order, each with its best sentence highlighted, none
+        repeating a sentence an earlier one showed (``index.quotes``).
 
         An earlier rule quoted, in place of a chunk, an overlapping one that leads with the same highlighted
         sentence; it cost answer-recall@1 on both validation folds (bench/folds.py) and was removed.
         """
         out: list[Passage] = []
+        shown: set[str] = set()
         for s in ranked:
             hs, he = _sentence(s)
             start, text = s.row.start, s.row.text
@@ -334,6 +338,12 @@ class Searcher:
                 window = self.store.article_span(s.row.article_id, start, self.max_chars + 1)
                 text = window[: focus(window, self.max_chars)]
                 hs, he = 0, he - hs
+            fresh = fresh_span(text, (hs, he), shown)
+            if fresh is None:
+                continue
+            a, b = fresh
+            text, start, hs, he = text[a:b], start + a, max(0, hs - a), he - a
+            shown |= sentence_keys(text)
             out.append(Passage(
                 article_id=s.row.article_id, title=s.row.title, source=s.row.source, url=s.row.url,
                 date=s.row.date, text=text, start=start, end=start + len(text),

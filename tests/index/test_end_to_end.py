@@ -24,6 +24,18 @@ def test_passages_are_verbatim_spans_without_furniture(real_engine):
         assert text[p.start : p.end] == p.text
 
 
+def test_no_sentence_appears_in_two_quotes(real_engine):
+    from index.quotes import sentence_keys
+
+    seen: set[str] = set()
+    passages = real_engine.ask(HEADLINE, k=5).passages
+    assert len(passages) > 1
+    for p in passages:
+        keys = sentence_keys(p.text)
+        assert not keys & seen, p.text
+        seen |= keys
+
+
 def test_off_topic_question_finds_nothing(real_engine):
     assert not real_engine.ask("what is a good recipe for banana bread?").found
 

@@ -95,7 +95,12 @@ def test_passages_are_the_ranked_chunks_verbatim_with_distinct_highlights(tmp_pa
 
 
 def test_more_results_than_candidates(tmp_path, small_chunks):
-    small_chunks.ingest([write_corpus(tmp_path)])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "c.jsonl").write_text("".join(
+        json.dumps({"id": f"day{i}", "text": f"On day {i} the mayor crossed the bridge. Traffic on day {i} was light. "
+                                             f"Shops on day {i} sold {i} umbrellas."}) + "\n" for i in range(8)))
+    small_chunks.ingest([docs])
     narrow = replace(small_chunks.settings, search=replace(small_chunks.settings.search, candidates=2))
     answer = Engine(narrow).ask("bridge mayor traffic shops", k=6)
     assert 2 < len(answer.passages) <= 6
