@@ -1,7 +1,9 @@
 """Sentence-aware windows with overlap, each a verbatim span of the article text.
 
 Windows are bounded in characters (what a reader is shown) and in model tokens (what the model reads),
-so the embedder never truncates a chunk silently.
+so the embedder never truncates a chunk silently. They never hold or cross a promo line
+(``index.cleaning.quotable_runs``): a quote is one contiguous span of what the source printed around it.
+Time and memory are linear in the text's length.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from index.cleaning import quotable_runs
 from index.sentences import split_sentences
 from index.types import Chunk
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
+COUNT_BATCH = 1024
 
 
 def approx_tokens(texts: Sequence[str]) -> list[int]:
@@ -37,13 +41,15 @@ def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
 
 
 def sentence_units(
-    text: str, max_chars: int, max_tokens: int, count_tokens: TokenCounter
+    text: str, max_chars: int, max_tokens: int, count_tokens: TokenCounter, start: int = 0, end: int | None = None
 ) -> list[tuple[int, int, int]]:
-    """Sentences as (start, end, tokens), each short enough to fit a window on its own."""
+    """Sentences of ``text[start:end]`` as (start, end, tokens), each short enough to fit a window on its own."""
     units: list[tuple[int, int]] = []
-    for s, e in split_sentences(text):
+    for s, e in split_sentences(text, start, end):
         units.extend(_split_long(text, s, e, max_chars))
-    tokens = count_tokens([text[s:e] for s, e in units])
+    tokens: list[int] = []
+    for lo in range(0, len(units), COUNT_BATCH):  # a tokenizer's output for a whole book is gigabytes
+        tokens.extend(count_tokens([text[s:e] for s, e in units[lo : lo + COUNT_BATCH]]))
     out: list[tuple[int, int, int]] = []
     for (s, e), n in zip(units, tokens):
         if n <= max_tokens or e - s < 2:
@@ -61,6 +67,26 @@ def sentence_units(
     return out
 
 
+def _windows(units: Sequence[tuple[int, int, int]], max_chars: int, budget: int,
+             overlap_sentences: int) -> list[tuple[int, int]]:
+    """Greedy (start, end) windows over consecutive units, sharing ``overlap_sentences`` units."""
+    windows: list[tuple[int, int]] = []
+    i = 0
+    while i < len(units):
+        j, tokens = i, 0
+        while j < len(units):
+            s, e, n = units[j]
+            if j > i and (e - units[i][0] > max_chars or tokens + n > budget):
+                break
+            tokens += n
+            j += 1
+        windows.append((units[i][0], units[j - 1][1]))
+        if j >= len(units):
+            break
+        i = max(i + 1, j - overlap_sentences)
+    return windows
+
+
 def chunk_text(
     article_id: str,
     text: str,
@@ -74,23 +100,13 @@ def chunk_text(
     """Greedy sentence windows of at most ``max_chars`` and ``max_tokens - reserved_tokens`` tokens.
 
     Consecutive windows share ``overlap_sentences`` sentences so an answer on a window edge keeps its
-    context. ``reserved_tokens`` leaves room for a title prefix given to the embedder.
+    context. ``reserved_tokens`` leaves room for a title prefix given to the embedder. Windows are made
+    within each quotable run, so a promo line between paragraphs is in no chunk and no chunk spans it.
     """
     budget = max(8, max_tokens - reserved_tokens)
-    units = sentence_units(text, max_chars, budget, count_tokens)
     chunks: list[Chunk] = []
-    i = 0
-    while i < len(units):
-        j, tokens = i, 0
-        while j < len(units):
-            s, e, n = units[j]
-            if j > i and (e - units[i][0] > max_chars or tokens + n > budget):
-                break
-            tokens += n
-            j += 1
-        start, end = units[i][0], units[j - 1][1]
-        chunks.append(Chunk(article_id, start, end, text[start:end]))
-        if j >= len(units):
-            break
-        i = max(i + 1, j - overlap_sentences)
+    for a, b in quotable_runs(text):
+        units = sentence_units(text, max_chars, budget, count_tokens, a, b)
+        chunks.extend(Chunk(article_id, s, e, text[s:e]) for s, e in _windows(units, max_chars, budget,
+                                                                                 overlap_sentences))
     return chunks

@@ -3,6 +3,10 @@
 Page furniture ("Exit mobile version", "Share this", "Advertisement") sits at the edges of scraped
 text as short lines that are not sentences. Rather than keep a list of such phrases, which is never
 complete, edge lines are dropped when they are short and carry no sentence punctuation.
+
+Nothing is dropped from the middle: every quote must be a contiguous span of the text as given. Calls to
+action between paragraphs ("Need a break? Play the USA TODAY Daily Crossword Puzzle.") stay in the text,
+and chunking keeps them out of every chunk (``quotable_runs``), so no quote contains or bridges one.
 """
 
 from __future__ import annotations
@@ -14,6 +18,16 @@ import unicodedata
 _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\u2060\ufeff\u00ad]")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’»)\]]\s*$")
 FURNITURE_MAX_WORDS = 6
+# Mid-article furniture looks like a sentence, and shape alone cannot tell it from a heading or a short
+# paragraph that holds an answer; so only a call to do something on the site counts: an optional
+# question or label ("Need a break?", "NEWSLETTER:"), then a site verb and a site object.
+_PROMO = re.compile(
+    r"""\W*(?:(?:story\ continues\ below\ )?advertisement\W*$
+    |(?:[^.!?:\n]*[?:]\s*)?(?:sign\ up|subscribe|play|click|tap|download|follow|read|watch|listen|check|get|join)\b
+     [^.!?\n]*\b(?:here|newsletters?|crossword|puzzles?|app|podcast|inbox|subscribers?)\b)""",
+    re.I | re.X,
+)
+PROMO_MAX_WORDS = 40
 
 
 def normalise(raw: str) -> str:
@@ -31,17 +45,43 @@ def is_furniture(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return True
-    return len(stripped.split()) <= FURNITURE_MAX_WORDS and not _SENTENCE_END.search(stripped)
+    words = stripped.split(maxsplit=FURNITURE_MAX_WORDS)  # bounded: a whole book can be one line
+    return len(words) <= FURNITURE_MAX_WORDS and not _SENTENCE_END.search(stripped)
 
 
 def strip_furniture(text: str) -> str:
     """Drop furniture lines from both edges of a body (its title already taken off), keeping at least one."""
-    lines = [line for line in text.split("\n")]
-    while len(lines) > 1 and is_furniture(lines[-1]):
-        lines.pop()
-    while len(lines) > 1 and is_furniture(lines[0]):
-        lines.pop(0)
-    return "\n".join(lines).strip()
+    lines = text.split("\n")
+    first, last = 0, len(lines)
+    while last - first > 1 and is_furniture(lines[last - 1]):
+        last -= 1
+    while last - first > 1 and is_furniture(lines[first]):
+        first += 1
+    if (first, last) == (0, len(lines)):
+        return text.strip()
+    return "\n".join(lines[first:last]).strip()
+
+
+def is_promo(line: str) -> bool:
+    """A call to action between paragraphs: a newsletter, a puzzle, "Read more here", "Advertisement"."""
+    stripped = line.strip()
+    if len(stripped) > 12 * PROMO_MAX_WORDS or len(stripped.split()) > PROMO_MAX_WORDS:
+        return False
+    return bool(_PROMO.match(stripped))
+
+
+def quotable_runs(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``text`` between promo lines, in order: what chunks and quotes come from."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for line in re.finditer(r"[^\n]+", text):
+        if is_promo(line.group()):
+            if line.start() > start:
+                runs.append((start, line.start()))
+            start = line.end()
+    if start < len(text):
+        runs.append((start, len(text)))
+    return runs
 
 
 def clean(raw: str) -> str:

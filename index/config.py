@@ -70,6 +70,7 @@ class RerankSettings:
 @dataclass(frozen=True)
 class IngestSettings:
     max_file_mb: float = _ranged(50.0, 0.001, 1000.0)
+    max_article_mb: float = _ranged(20.0, 0.001, 1000.0)  # one article's text: embedding time (index.ingest)
 
 
 @dataclass(frozen=True)

@@ -184,17 +184,19 @@ class Engine:
         if not files:
             return report  # nothing readable: don't load a model or create an index for it
         max_bytes = int(self.settings.ingest.max_file_mb * 1e6)
+        max_article = int(self.settings.ingest.max_article_mb * 1e6)
 
         def items() -> Iterator[Article | Failure | int]:
             for n, path in enumerate(files, 1):
-                yield from read_file(path, max_bytes)
+                yield from read_file(path, max_bytes, max_article)
                 yield n
 
         return self._ingest(items(), len(files), report, progress, paths)
 
     def ingest_bytes(self, name: str, data: bytes, article_id: str | None = None) -> IngestReport:
         """Index one uploaded file's bytes (the Discord /index command)."""
-        return self._ingest(read_bytes(name, data, article_id), 1, IngestReport(), None)
+        max_article = int(self.settings.ingest.max_article_mb * 1e6)
+        return self._ingest(read_bytes(name, data, article_id, max_article), 1, IngestReport(), None)
 
     def _ingest(self, items: Iterable[Article | Failure | int], total_files: int, report: IngestReport,
                 progress: FileProgress | None, sources: Sequence[Path] = ()) -> IngestReport:

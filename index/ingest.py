@@ -14,12 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from index.cleaning import normalise, split_title, strip_furniture
+from index.config import IngestSettings
 from index.types import Article
+
+MAX_ARTICLE_BYTES = int(IngestSettings().max_article_mb * 1e6)
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+# Embedding speed of the default model on 2 CPU cores (bench/text_scale.py), for the refusal message.
+EMBED_MB_PER_MINUTE = 0.5
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -72,6 +77,21 @@ def decode(data: bytes, where: str) -> str | Failure:
         return Failure(where, f"not valid UTF-8 (byte {exc.start}); re-save it as UTF-8")
 
 
+def too_long(text: str, max_bytes: int) -> str | None:
+    """Why one article's raw text is refused before any work on it, or None.
+
+    Splitting is linear, but embedding is not fast: at about half a megabyte a minute on 2 CPU cores, a
+    50 MB article would hold ``quotebot index`` for well over an hour.
+    """
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    if size <= max_bytes:
+        return None
+    minutes = size / 1e6 / EMBED_MB_PER_MINUTE
+    return (f"article text is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit for one article "
+            f"([ingest] max_article_mb): embedding it would take about {minutes:.0f} minutes on 2 CPU cores; "
+            "split it into articles or raise the limit")
+
+
 def _meta(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -80,13 +100,16 @@ def _meta(value: Any) -> str | None:
     return None
 
 
-def article_from_record(record: Any, where: str, fallback_id: str) -> Article | Failure:
+def article_from_record(record: Any, where: str, fallback_id: str,
+                        max_article_bytes: int = MAX_ARTICLE_BYTES) -> Article | Failure:
     """One corpus record ``{id, title, text, source, url, date}``; only ``text`` is required."""
     if not isinstance(record, dict):
         return Failure(where, f"expected a JSON object, got {type(record).__name__}")
     text = record.get("text")
     if not isinstance(text, str):
         return Failure(where, "missing 'text' (a string)")
+    if reason := too_long(text, max_article_bytes):
+        return Failure(where, reason)
     body = normalise(text)
     if not body:
         return Failure(where, "'text' is empty")
@@ -100,7 +123,10 @@ def article_from_record(record: Any, where: str, fallback_id: str) -> Article | 
     return Article(article_id, title, body, _meta(record.get("source")), _meta(record.get("url")), _meta(record.get("date")))
 
 
-def _read_text(text: str, path_id: str, where: str) -> Iterator[Article | Failure]:
+def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
+    if reason := too_long(text, max_article_bytes):
+        yield Failure(where, reason)
+        return
     title, body = split_title(normalise(text))
     body = strip_furniture(body) or title  # a one-line file is its own title and text
     if not body:
@@ -109,7 +135,7 @@ def _read_text(text: str, path_id: str, where: str) -> Iterator[Article | Failur
     yield Article(path_id, title, body)
 
 
-def _read_html(data: bytes, path_id: str, where: str) -> Iterator[Article | Failure]:
+def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
     import trafilatura  # lxml and friends: only paid for when HTML is read
 
     try:
@@ -120,6 +146,9 @@ def _read_html(data: bytes, path_id: str, where: str) -> Iterator[Article | Fail
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         yield Failure(where, "no article text found in the HTML")
+        return
+    if reason := too_long(text, max_article_bytes):
+        yield Failure(where, reason)
         return
     title = normalise(getattr(doc, "title", None) or "")
     lines = [ln for ln in normalise(text).split("\n") if ln.strip()]
@@ -135,7 +164,8 @@ def _read_html(data: bytes, path_id: str, where: str) -> Iterator[Article | Fail
                   _meta(getattr(doc, "date", None)))
 
 
-def _read_json(text: str, path_id: str, where: str, lines: bool) -> Iterator[Article | Failure]:
+def _read_json(text: str, path_id: str, where: str, lines: bool,
+               max_article_bytes: int) -> Iterator[Article | Failure]:
     if lines:
         for n, line in enumerate(text.split("\n"), 1):
             if not line.strip():
@@ -148,7 +178,7 @@ def _read_json(text: str, path_id: str, where: str, lines: bool) -> Iterator[Art
             except RecursionError:
                 yield Failure(f"{where}:{n}", "JSON nested too deeply")
                 continue
-            yield article_from_record(record, f"{where}:{n}", f"{path_id}#{n}")
+            yield article_from_record(record, f"{where}:{n}", f"{path_id}#{n}", max_article_bytes)
         return
     try:
         data = json.loads(text)
@@ -160,11 +190,14 @@ def _read_json(text: str, path_id: str, where: str, lines: bool) -> Iterator[Art
         return
     records = data if isinstance(data, list) else [data]
     for i, record in enumerate(records):
-        yield article_from_record(record, where if len(records) == 1 else f"{where}[{i}]", f"{path_id}#{i}")
+        yield article_from_record(record, where if len(records) == 1 else f"{where}[{i}]", f"{path_id}#{i}",
+                                  max_article_bytes)
 
 
-def read_bytes(name: str, data: bytes, article_id: str | None = None) -> Iterator[Article | Failure]:
-    """Articles from a file's bytes; the format comes from ``name``'s suffix."""
+def read_bytes(name: str, data: bytes, article_id: str | None = None,
+               max_article_bytes: int = MAX_ARTICLE_BYTES) -> Iterator[Article | Failure]:
+    """Articles from a file's bytes; the format comes from ``name``'s suffix; an article whose text is
+    over ``max_article_bytes`` (UTF-8) is a Failure."""
     suffix = Path(name).suffix.lower()
     path_id = article_id or name
     if suffix not in SUPPORTED:
@@ -176,18 +209,18 @@ def read_bytes(name: str, data: bytes, article_id: str | None = None) -> Iterato
         elif b"\x00" in data[:8192]:
             yield Failure(name, "binary file, not text")
         else:
-            yield from _read_html(data, path_id, name)
+            yield from _read_html(data, path_id, name, max_article_bytes)
         return
     text = decode(data, name)
     if isinstance(text, Failure):
         yield text
     elif suffix in JSON_SUFFIXES:
-        yield from _read_json(text, path_id, name, lines=suffix != ".json")
+        yield from _read_json(text, path_id, name, suffix != ".json", max_article_bytes)
     else:
-        yield from _read_text(text, path_id, name)
+        yield from _read_text(text, path_id, name, max_article_bytes)
 
 
-def read_file(path: Path, max_bytes: int) -> Iterator[Article | Failure]:
+def read_file(path: Path, max_bytes: int, max_article_bytes: int = MAX_ARTICLE_BYTES) -> Iterator[Article | Failure]:
     """Articles from one file; the article id of a text or HTML file is its absolute path."""
     where = str(path)
     try:
@@ -200,6 +233,6 @@ def read_file(path: Path, max_bytes: int) -> Iterator[Article | Failure]:
         yield Failure(where, f"cannot read: {exc.strerror or exc}")
         return
     resolved = path.resolve()
-    for item in read_bytes(where, data, str(resolved)):
+    for item in read_bytes(where, data, str(resolved), max_article_bytes):
         # A local file's own location is its link when the article names none.
         yield replace(item, url=resolved.as_uri()) if isinstance(item, Article) and not item.url else item

@@ -1,7 +1,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunking import approx_tokens, chunk_text
+from index.chunking import COUNT_BATCH, approx_tokens, chunk_text
+from index.cleaning import quotable_runs
+from tests.limits import finishes_within
 
 SENTENCE = st.text(alphabet="abcdefghij klmnop", min_size=1, max_size=120).map(lambda s: s.strip() + ".")
 ARTICLE = st.lists(SENTENCE, min_size=0, max_size=40).map(" ".join) | st.text(max_size=3000)
@@ -45,4 +47,43 @@ def test_chunks_cover_text_in_order_and_equal_their_spans(text, max_chars, overl
         assert c.text == text[c.start : c.end]
         assert len(c.text) <= max_chars or len(text[c.start : c.end].split()) == 1
         covered.update(range(c.start, c.end))
-    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+    quotable = {i for a, b in quotable_runs(text) for i in range(a, b)}
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace() and i in quotable)
+
+
+PROMO = "Need a break? Play the USA TODAY Daily Crossword Puzzle."
+
+
+def test_no_chunk_holds_or_bridges_a_promo_line():
+    before = " ".join(f"Before the break, sentence {i} says what the summer movie was." for i in range(8))
+    after = " ".join(f"After the break, sentence {i} names the greatest of all time." for i in range(8))
+    text = f"{before}\n\n{PROMO}\n\n{after}"
+    chunks = chunk_text("a", text, max_chars=300, overlap_sentences=1)
+    cut = text.index(PROMO)
+    assert all(c.text == text[c.start : c.end] for c in chunks)
+    assert not any(PROMO in c.text or "Crossword" in c.text for c in chunks)
+    assert all(c.end <= cut or c.start >= cut + len(PROMO) for c in chunks)  # none spans it
+    head = [c for c in chunks if c.end <= cut]
+    tail = [c for c in chunks if c.start > cut]
+    assert (head[0].start, head[-1].end) == (0, len(before))  # the text on each side, all of it
+    assert (tail[0].start, tail[-1].end) == (text.index(after), len(text))
+
+
+def test_token_counts_are_asked_for_in_bounded_batches():
+    # A tokenizer's output for a whole book at once took gigabytes; batches keep memory flat.
+    asked: list[int] = []
+
+    def count(texts):
+        asked.append(len(texts))
+        return approx_tokens(texts)
+
+    text = " ".join(f"Short sentence {i}." for i in range(3 * COUNT_BATCH))
+    chunk_text("a", text, max_chars=700, count_tokens=count)
+    assert max(asked) <= COUNT_BATCH and sum(asked) >= 3 * COUNT_BATCH
+
+
+def test_two_megabytes_in_one_paragraph_chunk_in_linear_time():
+    text = "Mr. J. K. Smith of the U.S. Army met Gen. Lee on Jan. 5 at 3.5 p.m. in St. Louis. " * 24_000
+    with finishes_within(60):
+        chunks = chunk_text("a", text)
+    assert chunks[-1].end == len(text.rstrip()) and all(len(c.text) <= 700 for c in chunks)

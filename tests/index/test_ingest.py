@@ -1,5 +1,12 @@
 import json
+from dataclasses import replace
 
+import pytest
+
+from index.chunking import chunk_text
+from index.config import IngestSettings, load_settings
+from index.engine import Engine
+from index.errors import ConfigError
 from index.ingest import Failure, find_files, read_bytes, read_file
 from index.types import Article
 
@@ -95,3 +102,61 @@ def test_read_file_size_limit_and_file_url(tmp_path):
     assert "over the" in failures(read_file(p, max_bytes=10))[0].reason
     (a,) = read_file(p, max_bytes=10_000)
     assert a.id == str(p.resolve()) and a.url == p.resolve().as_uri()
+
+
+def test_an_article_over_the_limit_is_refused_up_front_with_the_key_to_change(tmp_path):
+    p = tmp_path / "book.txt"
+    p.write_text("A book\n\n" + "One more sentence of the book. " * 2000, encoding="utf-8")
+    (f,) = read_file(p, max_bytes=10**9, max_article_bytes=10_000)
+    assert f.reason.startswith("article text is 0.1 MB, over the 0.01 MB limit for one article "
+                               "([ingest] max_article_mb): embedding it would take about 0 minutes")
+    assert "split it into articles or raise the limit" in f.reason and "\n" not in f.reason
+    (a,) = read_file(p, max_bytes=10**9, max_article_bytes=100_000)
+    assert a.title == "A book"
+
+
+def test_a_record_over_the_limit_is_one_failed_line_the_others_are_read():
+    lines = [json.dumps({"id": "big", "text": "é" * 6000}), json.dumps({"id": "small", "text": "Fine text."})]
+    items = list(read_bytes("c.jsonl", "\n".join(lines).encode(), max_article_bytes=10_000))
+    assert [a.id for a in articles(items)] == ["small"]
+    (f,) = failures(items)
+    assert f.where == "c.jsonl:1" and "0.012 MB" not in f.reason and "max_article_mb" in f.reason  # UTF-8 bytes
+
+
+def test_fifty_megabytes_in_one_article_is_refused_by_default(tmp_path):
+    p = tmp_path / "huge.txt"
+    p.write_bytes(b"Huge\n\n" + b"Gen. Lee met Mr. Smith in the U.S. on Jan. 5. " * 1_080_000)  # under max_file_mb
+    (f,) = read_file(p, max_bytes=int(IngestSettings().max_file_mb * 1e6))
+    assert "article text is 49.7 MB, over the 20 MB limit for one article ([ingest] max_article_mb)" in f.reason
+
+
+def test_max_article_mb_is_a_checked_setting_the_engine_obeys(tmp_path, fake_settings):
+    cfg = tmp_path / "q.toml"
+    cfg.write_text("[ingest]\nmax_article_mb = 0\n")
+    with pytest.raises(ConfigError, match="max_article_mb"):
+        load_settings(cfg)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Title\n\n" + "A sentence of the article. " * 100)
+    engine = Engine(replace(fake_settings, ingest=IngestSettings(max_article_mb=0.001)))
+    report = engine.ingest([docs])
+    assert report.added == 0 and "([ingest] max_article_mb)" in report.failed[0].reason
+
+
+def test_mid_article_furniture_stays_in_the_text_and_out_of_every_chunk():
+    given = ("The summer blockbuster isn’t what it used to be.\n\n"
+             "What is a summer movie, anyway? It’s more about setting a mood.\n\n"
+             "Need a break? Play the USA TODAY Daily Crossword Puzzle.\n\n"
+             "The greatest of all time is without question “Jaws,” the first true summer blockbuster.")
+    record = {"id": "m", "title": "Summer movies", "text": f"Skip to content\n{given}\n\nShare this\nBack to top"}
+    (a,) = read_bytes("c.jsonl", json.dumps(record).encode())
+    assert a.text == given  # the text as given, less only its edges
+    chunks = chunk_text(a.id, a.text, max_chars=120, overlap_sentences=1)
+    promo = a.text.index("Need a break?")
+    assert all(c.text == a.text[c.start : c.end] for c in chunks)
+    assert not any("Crossword" in c.text for c in chunks)
+    assert all(c.end <= promo or c.start > promo for c in chunks)
+    head = [c for c in chunks if c.end <= promo]
+    tail = [c for c in chunks if c.start > promo]
+    assert head[-1].text.endswith("It’s more about setting a mood.") and head[-1].end == promo - 2
+    assert tail[0].text.startswith("The greatest of all time") and tail[-1].end == len(a.text)
