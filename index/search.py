@@ -333,9 +333,10 @@ class Searcher:
             hs, he = _sentence(s)
             start, text = s.row.start, s.row.text
             if len(text) > self.max_chars:
-                # Indexed with longer chunks than the current setting: quote from the best sentence on.
+                # Indexed with longer chunks than the current setting: quote from the best sentence on,
+                # within the chunk (past its end may lie a promo line no quote may hold or bridge).
                 start = s.row.start + hs
-                window = self.store.article_span(s.row.article_id, start, self.max_chars + 1)
+                window = text[hs : hs + self.max_chars + 1]
                 text = window[: focus(window, self.max_chars)]
                 hs, he = 0, he - hs
             fresh = fresh_span(text, (hs, he), shown)

@@ -145,3 +145,16 @@ def test_words_the_index_never_saw_lower_the_relevance(tmp_path, fake_engine):
     assert relevance(named, 0.1) < relevance(named, 0.0) - 0.02
     strict = Engine(replace(fake_engine.settings, search=replace(search, relevance_floor=relevance(named, 0.0) - 0.01)))
     assert strict.ask(question).found and not strict.ask(named).found
+
+
+def test_a_cut_quote_never_reaches_past_its_chunk_across_a_promo_line(tmp_path, fake_engine):
+    text = ("Rain fell all day and the roads were closed. The council met on Monday to discuss the budget. "
+            "The mayor of Pine, Ada Brook, opened the new river bridge.\n\n"
+            "Need a break? Play the USA TODAY Daily Crossword Puzzle.\n\nTraffic resumed at noon.")
+    (tmp_path / "c.jsonl").write_text(json.dumps({"id": "b", "title": "Bridge", "text": text}) + "\n")
+    fake_engine.ingest([tmp_path / "c.jsonl"])  # chunks up to 700 characters; the promo is in none
+    searcher = Searcher(fake_engine.store, fake_engine.embedder, fake_engine.settings.search, max_chars=120)
+    answer = searcher.search("who opened the new river bridge in Pine?")
+    assert answer.passages[0].highlighted.startswith("The mayor of Pine")
+    for p in answer.passages:
+        assert text[p.start : p.end] == p.text and "Need a break" not in p.text
