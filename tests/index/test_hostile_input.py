@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index.chunking import chunk_text
+from index.errors import InputError
 from index.ingest import SUPPORTED, Failure, read_bytes
-from index.types import Article
+from index.types import Answer, Article
 
 NASTY = st.sampled_from(["\u200b", "\u202e", "\u0000", "\x07", "\ufeff", "\u2028", "😀", "مرحبا بالعالم", "שלום",
                          "<script>", "@everyone", "**x**", "\r\n", "\t", "…", "U.S.", "\\", '"', "{", "é"])
@@ -90,10 +92,44 @@ def test_batch_with_garbage_indexes_the_rest(tmp_path, fake_engine):
     assert fake_engine.check() == []
 
 
-def test_hostile_questions(tmp_path, fake_engine):
-    (tmp_path / "a.txt").write_text("Ferry news\n\nThe ferry returned on Monday.")
-    fake_engine.ingest([tmp_path / "a.txt"])
-    for q in ["x" * 10_000, "?!.,;:'\"()[]{}", "@everyone <@123> **bold** [link](http://evil) ||spoiler||",
-              "NEAR(a b) OR \"x\" AND NOT y*", "ferry " * 3000, "\u202e\u200b😀"]:
-        answer = fake_engine.ask(q)
-        assert answer.question and (answer.found or answer.passages == ())
+HOSTILE_QUESTIONS = ["x" * 10_000, "?!.,;:'\"()[]{}", "@everyone <@123> **bold** [link](http://evil) ||spoiler||",
+                     "NEAR(a b) OR \"x\" AND NOT y*", "ferry " * 3000, "\u202e\u200b😀", "ferry\x00returned",
+                     "snake_case ﬁnal x² 数字", "' OR 1=1; DROP TABLE chunks; --", "ferry* OR harbour^2 NOT \"",
+                     "\ud800 lone surrogate ferry"]
+
+
+@pytest.fixture
+def two_articles(tmp_path, fake_engine):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Ferry news\n\nThe ferry returned on Monday. Crowds met it at the pier.")
+    (tmp_path / "docs" / "b.txt").write_text("Council budget\n\nThe council cut the harbour budget by a third.")
+    fake_engine.ingest([tmp_path / "docs"])
+    return {a.id: a for a in fake_engine.store.articles()}
+
+
+def check_answer(answer: Answer, question: str, articles: dict[str, Article]) -> None:
+    """An Answer to this question whose every passage is a verbatim span with its highlight inside."""
+    assert isinstance(answer, Answer) and answer.question
+    assert answer.found == bool(answer.passages)
+    for p in answer.passages:
+        assert articles[p.article_id].text[p.start : p.end] == p.text
+        assert 0 <= p.highlight[0] < p.highlight[1] <= len(p.text)
+
+
+@pytest.mark.parametrize("question", HOSTILE_QUESTIONS)
+def test_hostile_questions_get_verbatim_answers_and_break_nothing(fake_engine, two_articles, question):
+    check_answer(fake_engine.ask(question), question, two_articles)
+    answer = fake_engine.ask("when did the ferry return?")  # the index still answers as before
+    assert answer.found and answer.passages[0].title == "Ferry news"
+    assert fake_engine.check() == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(HOSTILE_TEXT)
+def test_any_question_gets_an_answer_or_a_one_line_input_error(fake_engine, two_articles, question):
+    try:
+        answer = fake_engine.ask(question)
+    except InputError as exc:
+        assert not question.split() and "\n" not in str(exc)  # only an empty question is refused
+        return
+    check_answer(answer, question, two_articles)
