@@ -4,7 +4,8 @@ big one article may be.
 
   python bench/text_scale.py                     # 0.3, 5 and 50 MB single-paragraph .txt, 300 KB .jsonl record
   python bench/text_scale.py --sizes 0.3 5       # some sizes only
-  python bench/text_scale.py --embed 512         # also: chunks/s and MB/s of the real model on this machine
+  python bench/text_scale.py --max-article-mb 100   # past the default limit: what a refused file would cost
+  python bench/text_scale.py --embed 512         # also: chunks/s and MB an hour of the real model here
 
 Each case runs in a fresh subprocess, so its peak RSS (``ru_maxrss``) is its own; ``base`` is the RSS
 after the imports and the tokenizer load, before the file is read. Token counts come from the packaged
@@ -27,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from index.config import IngestSettings  # noqa: E402
 
 _WORDS = ("army city forces offensive siege report missiles officials government week river border talks "
           "minister election market prices company vote court police water council school health").split()
@@ -79,7 +82,7 @@ def token_counter(approx: bool):
     return count, 256
 
 
-def run_one(path: Path, approx: bool) -> dict[str, object]:
+def run_one(path: Path, approx: bool, max_article_mb: float) -> dict[str, object]:
     """Read, clean, split and chunk one file as ``quotebot index`` does (defaults: 700 chars, overlap 1)."""
     from index.chunking import chunk_text
     from index.ingest import Failure, read_file
@@ -90,7 +93,7 @@ def run_one(path: Path, approx: bool) -> dict[str, object]:
     t = time.perf_counter()
     chunks = chars = articles = 0
     failures = []
-    for item in read_file(path, max_bytes=10**9):
+    for item in read_file(path, max_bytes=10**9, max_article_bytes=int(max_article_mb * 1e6)):
         if isinstance(item, Failure):
             failures.append(str(item))
             continue
@@ -142,15 +145,18 @@ def main() -> None:
     ap.add_argument("--record-kb", type=float, default=300, help="size of the one JSONL record (0: none)")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--approx-tokens", action="store_true", help="count tokens without the model's tokenizer")
+    ap.add_argument("--max-article-mb", type=float, default=IngestSettings().max_article_mb,
+                    help="[ingest] max_article_mb (default: the configured default)")
     ap.add_argument("--embed", type=int, default=0, help="also measure the embedding rate over N chunks")
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.approx_tokens)))
+        print(json.dumps(run_one(args.one, args.approx_tokens, args.max_article_mb)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in make_cases(Path(tmp), args.sizes, args.record_kb):
-            cmd = [sys.executable, __file__, "--one", str(path)] + (["--approx-tokens"] if args.approx_tokens else [])
+            cmd = [sys.executable, __file__, "--one", str(path), "--max-article-mb", str(args.max_article_mb)]
+            cmd += ["--approx-tokens"] if args.approx_tokens else []
             try:
                 out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
             except subprocess.TimeoutExpired:
