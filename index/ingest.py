@@ -92,12 +92,25 @@ def too_long(text: str, max_bytes: int) -> str | None:
             "split it into articles or raise the limit")
 
 
-def _meta(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip() or None
-    return None
+def _meta(record: dict[str, Any], key: str) -> str | None:
+    """A metadata field as text; None when absent or empty. Numbers are kept as written (an id 7 is "7").
+
+    Raises:
+        ValueError: for a list, object or boolean: a wrong type is a bad record, never silently replaced.
+    """
+    value = record.get(key)
+    if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
+        return _text(value)
+    raise ValueError(f"'{key}' must be a string, got {_json_type(value)}")
+
+
+def _text(value: Any) -> str | None:
+    """A value as stripped text, None when absent or empty."""
+    return None if value is None else str(value).strip() or None
+
+
+def _json_type(value: Any) -> str:
+    return {bool: "a boolean", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
 
 
 def article_from_record(record: Any, where: str, fallback_id: str,
@@ -114,13 +127,18 @@ def article_from_record(record: Any, where: str, fallback_id: str,
     if not body:
         return Failure(where, "'text' is empty")
     raw_title = record.get("title")
-    title = normalise(raw_title) if isinstance(raw_title, str) and raw_title.strip() else ""
+    if raw_title is not None and not isinstance(raw_title, str):
+        return Failure(where, f"'title' must be a string, got {_json_type(raw_title)}")
+    try:
+        article_id, source, url, date = (_meta(record, key) for key in ("id", "source", "url", "date"))
+    except ValueError as exc:
+        return Failure(where, str(exc))
+    title = normalise(raw_title) if raw_title and raw_title.strip() else ""
     if not title:
         title, rest = split_title(body)
         body = rest or body
     body = strip_furniture(body)
-    article_id = _meta(record.get("id")) or fallback_id
-    return Article(article_id, title, body, _meta(record.get("source")), _meta(record.get("url")), _meta(record.get("date")))
+    return Article(article_id or fallback_id, title, body, source, url, date)
 
 
 def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
@@ -160,8 +178,8 @@ def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int) ->
         return
     if not title:
         title = body.split("\n", 1)[0][:120]
-    yield Article(path_id, title, body, _meta(getattr(doc, "sitename", None)), _meta(getattr(doc, "url", None)),
-                  _meta(getattr(doc, "date", None)))
+    yield Article(path_id, title, body, _text(getattr(doc, "sitename", None)), _text(getattr(doc, "url", None)),
+                  _text(getattr(doc, "date", None)))
 
 
 def _read_json(text: str, path_id: str, where: str, lines: bool,

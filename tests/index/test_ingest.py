@@ -160,3 +160,20 @@ def test_mid_article_furniture_stays_in_the_text_and_out_of_every_chunk():
     tail = [c for c in chunks if c.start > promo]
     assert head[-1].text.endswith("It’s more about setting a mood.") and head[-1].end == promo - 2
     assert tail[0].text.startswith("The greatest of all time") and tail[-1].end == len(a.text)
+
+
+def test_wrong_types_in_a_record_are_failures_naming_the_field():
+    lines = [
+        json.dumps({"id": "ok", "title": "Fine", "text": "Kept text."}),
+        json.dumps({"id": "t", "title": 42, "text": "Body."}),
+        json.dumps({"id": ["a"], "text": "Body."}),
+        json.dumps({"id": "d", "date": {"y": 2020}, "text": "Body."}),
+        json.dumps({"id": "s", "source": True, "text": "Body."}),
+    ]
+    items = list(read_bytes("c.jsonl", "\n".join(lines).encode()))
+    assert [a.id for a in items if not isinstance(a, Failure)] == ["ok"]
+    reasons = [(f.where, f.reason) for f in items if isinstance(f, Failure)]
+    assert reasons == [("c.jsonl:2", "'title' must be a string, got int"),
+                       ("c.jsonl:3", "'id' must be a string, got a list"),
+                       ("c.jsonl:4", "'date' must be a string, got an object"),
+                       ("c.jsonl:5", "'source' must be a string, got a boolean")]
