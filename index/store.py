@@ -151,8 +151,9 @@ def explain(exc: BaseException, folder: Path, writing: bool = False,
             errno.EACCES, errno.EPERM, errno.EROFS):
         problem = _access_problem(folder, exc)
         if writing:
-            return IndexError_(f"cannot write the index at {folder}: it {problem}; the index is intact and "
-                               "can still be asked. Make it writable, or index into another folder (--index)")
+            intact = "the index is intact and can still be asked. " if (folder / DB_NAME).exists() else ""
+            return IndexError_(f"cannot write the index at {folder}: it {problem}; {intact}Make it writable, "
+                               "or index into another folder (--index)")
         return IndexError_(f"cannot read the index at {folder}: it {problem}; the index itself is intact")
     return None
 

@@ -159,3 +159,8 @@ def test_sqlite_read_only_errors_are_never_called_damage(tmp_path, fake_engine):
     message = str(store_mod.explain(caught.value, fake_engine.folder))
     assert "is corrupted (file is not a database: quotebot.sqlite3)" in message and "quotebot index --index" in message
     assert store_mod.explain(sqlite3.IntegrityError("UNIQUE constraint failed"), fake_engine.folder) is None
+
+
+def test_a_folder_that_cannot_be_created_claims_no_index(tmp_path):
+    message = str(store_mod.explain(PermissionError(13, "Permission denied"), tmp_path / "no" / "index", writing=True))
+    assert message.startswith(f"cannot write the index at {tmp_path / 'no' / 'index'}: it ") and "intact" not in message
