@@ -164,3 +164,18 @@ def test_sqlite_read_only_errors_are_never_called_damage(tmp_path, fake_engine):
 def test_a_folder_that_cannot_be_created_claims_no_index(tmp_path):
     message = str(store_mod.explain(PermissionError(13, "Permission denied"), tmp_path / "no" / "index", writing=True))
     assert message.startswith(f"cannot write the index at {tmp_path / 'no' / 'index'}: it ") and "intact" not in message
+
+
+def test_a_version_1_index_opened_read_only_counts_tokens_without_writing(tmp_path, fake_engine, monkeypatch):
+    fake_engine.ingest([make_corpus(tmp_path / "docs", n=5)])
+    expected = fts5_mean_tokens(fake_engine.store)
+    fake_engine.store.close()
+    make_version_1(fake_engine.folder)
+    before = tree_digest(fake_engine.folder)
+    monkeypatch.setattr(store_mod, "writable", lambda folder: False)  # what os.access says on a read-only mount
+    store = Store(fake_engine.folder)
+    assert store.read_only and store.meta["schema_version"] == "1"
+    assert store.mean_tokens() == pytest.approx(expected)
+    store.close()
+    after = tree_digest(fake_engine.folder)
+    assert {k: v for k, v in after.items() if not k.endswith(("-shm", "-wal"))} == before  # SQLite's own scratch
