@@ -32,6 +32,9 @@ from index.types import Answer, Article, Chunk
 MAX_QUESTION_CHARS = 2000
 EMBED_BATCH_CHUNKS = 512
 COMMIT_EVERY_SECONDS = 30.0
+# Part of every article's content hash: bump it when chunking's rules change, so that re-indexing
+# re-chunks unchanged articles (2: promo lines between paragraphs are in no chunk).
+CHUNKING_RULES = 2
 
 AskedAt = date | datetime | str | None
 """When a question was asked: a date, a datetime, an ISO string, or None for now."""
@@ -157,6 +160,8 @@ class Engine:
             q = " ".join(str(q).split())
             if not q:
                 raise InputError(f"empty question{where(i)}: ask something, e.g. quotebot ask \"who won?\"")
+            if not _encodable(q):
+                raise InputError(f"the question is not valid text (undecodable bytes){where(i)}: type it again")
             cleaned.append(q[:MAX_QUESTION_CHARS])
         if k is not None and not 1 <= k <= 50:
             raise InputError(f"results must be between 1 and 50, got {k}")
@@ -231,8 +236,9 @@ class Engine:
     def _write(self, items: Iterable[Article | Failure | int], writer: Writer, report: IngestReport,
                total_files: int, progress: FileProgress | None) -> None:
         chunking = self.settings.chunking
-        salt = f"{chunking.max_chars}/{chunking.overlap_sentences}/{chunking.title_context}/{self.embedder.max_tokens}"
-        seen: set[str] = set()
+        salt = (f"{CHUNKING_RULES}/{chunking.max_chars}/{chunking.overlap_sentences}/{chunking.title_context}/"
+                f"{self.embedder.max_tokens}")
+        seen: dict[str, str] = {}  # article id -> where it was first read
         pending: list[tuple[Article, list[Chunk], str, bool]] = []
         last_commit = time.monotonic()
 
@@ -267,9 +273,10 @@ class Engine:
                 report.failed.append(item)
                 continue
             if item.id in seen:
-                report.failed.append(Failure(item.id, "duplicate article id in this batch; the first one was kept"))
+                report.failed.append(Failure(item.origin or item.id, f"duplicate article id '{item.id}' (first at "
+                                             f"{seen[item.id]}); the first one was kept"))
                 continue
-            seen.add(item.id)
+            seen[item.id] = item.origin or "an earlier input"
             digest = content_hash(item, salt)
             old = writer.store.article_hashes([item.id]).get(item.id)
             if old == digest:
@@ -325,3 +332,13 @@ class Engine:
         articles, chunks = store.counts()
         return {"index": str(self.folder), "articles": articles, "chunks": chunks, "model": store.model,
                 "dimension": store.dim, "bytes": store.bytes_on_disk()}
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is real Unicode: undecodable input bytes arrive as lone surrogates, which the
+    tokenizers reject with a TypeError."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -138,7 +138,7 @@ def article_from_record(record: Any, where: str, fallback_id: str,
         title, rest = split_title(body)
         body = rest or body
     body = strip_furniture(body)
-    return Article(article_id or fallback_id, title, body, source, url, date)
+    return Article(article_id or fallback_id, title, body, source, url, date, origin=where)
 
 
 def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
@@ -150,7 +150,7 @@ def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> I
     if not body:
         yield Failure(where, "no text after cleaning")
         return
-    yield Article(path_id, title, body)
+    yield Article(path_id, title, body, origin=where)
 
 
 def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
@@ -179,7 +179,7 @@ def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int) ->
     if not title:
         title = body.split("\n", 1)[0][:120]
     yield Article(path_id, title, body, _text(getattr(doc, "sitename", None)), _text(getattr(doc, "url", None)),
-                  _text(getattr(doc, "date", None)))
+                  _text(getattr(doc, "date", None)), origin=where)
 
 
 def _read_json(text: str, path_id: str, where: str, lines: bool,

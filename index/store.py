@@ -278,7 +278,8 @@ class Store:
                     except RuntimeError:
                         continue  # a writer replaced that file between our two reads: look again
                 else:
-                    raise IndexError_(f"vector file missing or corrupted in {self.folder}; rebuild the index")
+                    raise IndexError_(f"vector file missing or corrupted in {self.folder}; set it aside and index "
+                                     f"again: {rebuild_command(self.folder)}")
         assert self._vectors is not None
         return self._vectors
 

@@ -20,6 +20,7 @@ class Article:
     source: str | None = None
     url: str | None = None
     date: str | None = None
+    origin: str = field(default="", compare=False)  # where it was read (file, file:line), for messages
 
 
 @dataclass(frozen=True)

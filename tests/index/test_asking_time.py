@@ -23,11 +23,14 @@ def _corpus(tmp_path, records):
 
 @pytest.fixture
 def dated(tmp_path, fake_engine):
+    # Four reports of one story, each in its own words: a sentence shown once is not quoted again.
     records = [
-        {"id": "old", "title": "Bridge news", "text": STORY, "date": "2021/03/01"},
-        {"id": "recent", "title": "Bridge news", "text": STORY + " Officials were pleased.", "date": "2023-12-20"},
-        {"id": "future", "title": "Bridge news", "text": STORY + " A parade followed.", "date": "2024-01-15"},
-        {"id": "undated", "title": "Bridge news", "text": STORY + " Nobody knows when."},
+        {"id": "old", "title": "Bridge news", "text": STORY.replace("city", "north"), "date": "2021/03/01"},
+        {"id": "recent", "title": "Bridge news", "text": STORY.replace("city", "south") + " Officials were pleased.",
+         "date": "2023-12-20"},
+        {"id": "future", "title": "Bridge news", "text": STORY.replace("city", "east") + " A parade followed.",
+         "date": "2024-01-15"},
+        {"id": "undated", "title": "Bridge news", "text": STORY.replace("city", "west") + " Nobody knows when."},
     ]
     fake_engine.ingest([_corpus(tmp_path, records)])
     return fake_engine

@@ -71,6 +71,33 @@ def test_empty_question_and_bad_k(tmp_path, fake_engine):
         fake_engine.ask("mayor", k=0)
 
 
+def test_undecodable_question_is_an_input_error(tmp_path, fake_engine):
+    fake_engine.ingest([corpus(tmp_path)])
+    with pytest.raises(InputError, match="not valid text") as bad:
+        fake_engine.ask_many(["mayor?", "caf\udce9 mayor?"], ids=["q1", "q2"])
+    assert "question q2" in str(bad.value)
+
+
+def test_a_duplicate_id_names_both_places(tmp_path, fake_engine):
+    docs = tmp_path / "docs"
+    write(docs, "c.jsonl", '{"id": "x", "text": "First copy."}\n{"id": "y", "text": "Other."}\n'
+                           '{"id": "x", "text": "Second copy."}\n')
+    report = fake_engine.ingest([docs])
+    (failure,) = report.failed
+    assert failure.where.endswith("c.jsonl:3")
+    assert failure.reason.startswith("duplicate article id 'x' (first at ") and "c.jsonl:1)" in failure.reason
+
+
+def test_a_change_of_chunking_rules_rechunks_unchanged_articles(tmp_path, fake_engine, monkeypatch):
+    import index.engine as engine_mod
+
+    docs = corpus(tmp_path)
+    fake_engine.ingest([docs])
+    monkeypatch.setattr(engine_mod, "CHUNKING_RULES", engine_mod.CHUNKING_RULES + 1)
+    again = fake_engine.ingest([docs])
+    assert (again.updated, again.unchanged) == (2, 0)
+
+
 def test_ask_before_indexing(fake_engine):
     with pytest.raises(IndexError_, match="no index at .*run 'quotebot index PATH' first"):
         fake_engine.ask("anything")

@@ -179,3 +179,17 @@ def test_a_version_1_index_opened_read_only_counts_tokens_without_writing(tmp_pa
     store.close()
     after = tree_digest(fake_engine.folder)
     assert {k: v for k, v in after.items() if not k.endswith(("-shm", "-wal"))} == before  # SQLite's own scratch
+
+
+def test_a_damaged_vector_file_says_how_to_rebuild(tmp_path, fake_engine):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Volcano\n\nThe volcano erupted on Tuesday.", encoding="utf-8")
+    fake_engine.ingest([docs])
+    folder = fake_engine.store.folder
+    for f in folder.glob("vectors-*.faiss"):
+        f.write_bytes(b"not faiss")
+    with pytest.raises(IndexError_) as err:
+        Store(folder).vectors()
+    assert "vector file missing or corrupted" in str(err.value)
+    assert f"quotebot index --index {folder}" in str(err.value)
