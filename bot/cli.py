@@ -159,13 +159,15 @@ def _questions(path: Path) -> tuple[list[Question], list[str]]:
 
 @app.command("index")
 def index_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl), recursive.", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl), recursive, and http(s) links to fetch (HTML or plain text pages; [fetch] in the config).", show_default=False)],
     index: IndexOpt = None,
     config: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Add or update articles in the index; unchanged ones are skipped."""
+    """Add or update articles from files, folders and links; unchanged ones are skipped."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from index.engine import is_url
 
     engine = _engine(index, config)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -175,7 +177,9 @@ def index_cmd(
         def update(done: int, total: int, chunks: int) -> None:
             progress.update(task, completed=done, total=total, description=f"files ({chunks} chunks embedded)")
 
-        report = engine.ingest(paths, progress=update)
+        if any(is_url(p) for p in paths):
+            progress.update(task, description="fetching links")
+        report = engine.ingest([p if is_url(p) else Path(p) for p in paths], progress=update)
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
     else:

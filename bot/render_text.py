@@ -6,16 +6,15 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
+from index.dates import day_label
 from index.types import Answer, Passage
 
 NOTHING_FOUND = "No good match: nothing in the index answers that question."
 
 
 def byline(p: Passage) -> str:
-    parts = [p.source or "unknown source"]
-    if p.date:
-        parts.append(p.date)
-    return " · ".join(parts)
+    """Source and publish day ("19 Sep 2022", or "undated": a quote's age matters in the news)."""
+    return f"{p.source or 'unknown source'} · {day_label(p.date)}"
 
 
 def passage_panel(rank: int, p: Passage) -> Panel:

@@ -74,6 +74,17 @@ class IngestSettings:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    """Fetching web pages (index/fetch.py): limits, politeness, and the private-network guard."""
+
+    connect_timeout_s: float = _ranged(10.0, 0.1, 600.0)
+    timeout_s: float = _ranged(30.0, 0.1, 3600.0)  # the whole request, body included
+    max_mb: float = _ranged(10.0, 0.001, 1000.0)  # one response body, after gzip
+    per_host_delay_s: float = _ranged(1.0, 0.0, 3600.0)  # between two requests to one host
+    allow_private_networks: bool = False  # true lets a URL reach loopback, LAN or link-local addresses
+
+
+@dataclass(frozen=True)
 class DiscordSettings:
     token_file: str = ""
     allowed_channels: list[int] = field(default_factory=list, metadata={"range": (1, 2**64 - 1)})  # snowflakes
@@ -92,6 +103,7 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
 
     @property

@@ -1,13 +1,18 @@
-"""Publish dates as given by sources ("2022/09/19", ISO, RFC 2822) -> ``datetime.date``; pure functions."""
+"""Publish dates as given by sources ("2022/09/19", ISO, RFC 2822, "19 September 2022") -> one stored form
+(ISO 8601: a date, or a date-time with its UTC offset when the source gave one) -> a day or an instant to
+show; pure functions."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 _YMD = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:\b|T)")
+_YMD_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the locale's
+_WORDY = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %b. %Y", "%b. %d, %Y")
 
 
 @lru_cache(maxsize=65536)
@@ -33,4 +38,81 @@ def parse_date(text: str | None) -> date | None:
     try:
         return parsedate_to_datetime(text).date()
     except (TypeError, ValueError, IndexError):
+        pass
+    moment = _parse(text)
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+def _parse(text: str) -> date | datetime | None:
+    """A date (no time given) or a datetime (aware when an offset was given) from any supported form."""
+    text = " ".join(text.split())
+    if not text:
         return None
+    iso = re.sub(r"[zZ]$", "+00:00", text)
+    try:
+        return date.fromisoformat(iso) if len(iso) <= 10 else datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    if m := _YMD_TIME.match(text):
+        try:
+            day = date(int(m[1]), int(m[2]), int(m[3]))
+            if m[4] is None:
+                return day
+            return datetime(day.year, day.month, day.day, int(m[4]), int(m[5]), int(m[6] or 0))
+        except ValueError:
+            return None
+    try:
+        moment = parsedate_to_datetime(text)  # RFC 2822; "-0000" (zone unknown) comes back naive
+    except (TypeError, ValueError, IndexError):
+        moment = None
+    if moment is not None:
+        return moment
+    for form in _WORDY:
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+@lru_cache(maxsize=65536)
+def normalise_date(text: str | None) -> str | None:
+    """The stored form of a source's date: "2022-09-19", "2022-09-19T10:30:00+02:00" (offset kept where
+    given), "2022-09-19T10:30:00" (none given); None when missing or unreadable, so nothing else is stored.
+
+    One form means every reader (dates in answers, date windows, sorting) reads every source alike.
+    """
+    if not text:
+        return None
+    moment = _parse(text)
+    if moment is None or not 1 <= moment.year <= 9999:
+        return None
+    if isinstance(moment, datetime) and moment.tzinfo is not None and moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=None)
+    return moment.isoformat()
+
+
+def timestamp(text: str | None) -> datetime | None:
+    """An aware instant for a stored date (normalised, or an older index's raw string), for a client that
+    shows it in the reader's own zone (Discord's <t:...>); None when undated.
+
+    A date without a time is noon UTC: the same calendar day from UTC-11 to UTC+11. A time without an
+    offset is taken as UTC.
+    """
+    moment = _parse(text) if text else None
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        return datetime(moment.year, moment.month, moment.day, 12, tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def day_label(text: str | None) -> str:
+    """A stored date as a reader sees it, "19 Sep 2022"; "undated" when there is none.
+
+    An older index's date that no rule reads is shown as it was written rather than hidden.
+    """
+    if not text or not text.strip():
+        return "undated"
+    day = parse_date(text)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if day else text.strip()

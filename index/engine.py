@@ -7,12 +7,13 @@ answered from the last committed state.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
 import time
 from datetime import date, datetime
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +24,10 @@ from index.config import Settings
 from index.embedding import Embedder, load_embedder, load_query_encoder
 from index import timeframe
 from index.errors import IndexBusyError, IndexError_, InputError, ModelError
-from index.ingest import Failure, find_files, read_bytes, read_file
+from index.ingest import Failure, article_from_page, find_files, read_bytes, read_file
 from index.reader import SHIPPED, Reader
 from index.search import Searcher
-from index.store import Store, Writer, content_hash, create_store, explain
+from index.store import DB_NAME, Store, Writer, content_hash, create_store, explain
 from index.types import Answer, Article, Chunk
 
 MAX_QUESTION_CHARS = 2000
@@ -40,7 +41,27 @@ AskedAt = date | datetime | str | None
 """When a question was asked: a date, a datetime, an ISO string, or None for now."""
 
 FileProgress = Callable[[int, int, int], None]
-"""Called as (files done, files in all, chunks embedded so far)."""
+"""Called as (files done, files in all, chunks embedded so far); links count as files."""
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(item: str | Path) -> bool:
+    """Whether an input to ``ingest`` is a link (``scheme://...``) rather than a path."""
+    return isinstance(item, str) and bool(_URL.match(item))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page's article with what to send next time to learn it is unchanged (a conditional GET)."""
+
+    article: Article
+    url: str  # as asked
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+Item = Article | Failure | Page
 
 
 @dataclass
@@ -181,30 +202,78 @@ class Engine:
         return answers
 
     # -- writing --------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[Path], progress: FileProgress | None = None) -> IngestReport:
-        """Index files and folders; unchanged articles are skipped, changed ones replaced."""
-        found = list(find_files(paths))
+    def ingest(self, inputs: Sequence[Path | str], progress: FileProgress | None = None) -> IngestReport:
+        """Index files, folders and http(s) links; unchanged articles are skipped, changed ones replaced.
+
+        Links are fetched first ([fetch] settings), outside the write lock; a page unchanged since its last
+        fetch (ETag / Last-Modified) costs one conditional GET and nothing else.
+        """
+        urls = list(dict.fromkeys(str(i) for i in inputs if is_url(i)))
+        found = list(find_files([Path(i) for i in inputs if not is_url(i)]))
         files = [p for p in found if isinstance(p, Path)]
         report = IngestReport(failed=[f for f in found if isinstance(f, Failure)])
-        if not files:
+        pages = self._fetch(urls, report)
+        if not files and not pages:
             return report  # nothing readable: don't load a model or create an index for it
         max_bytes = int(self.settings.ingest.max_file_mb * 1e6)
         max_article = int(self.settings.ingest.max_article_mb * 1e6)
 
-        def items() -> Iterator[Article | Failure | int]:
-            for n, path in enumerate(files, 1):
+        def items() -> Iterator[Item | int]:
+            for n, page in enumerate(pages, 1):
+                yield page
+                yield n
+            for n, path in enumerate(files, len(pages) + 1):
                 yield from read_file(path, max_bytes, max_article)
                 yield n
 
-        return self._ingest(items(), len(files), report, progress, paths)
+        return self._ingest(items(), len(pages) + len(files), report, progress, inputs)
+
+    def ingest_items(self, items: Iterable[Item], progress: FileProgress | None = None) -> IngestReport:
+        """Index articles made elsewhere (feed entries, fetched pages); a Failure is reported as given.
+
+        One writer at a time, as for ``ingest``; ``progress`` counts items (total 0 when unknown).
+        """
+        total = len(items) if isinstance(items, Sized) else 0
+
+        def counted() -> Iterator[Item | int]:
+            for n, item in enumerate(items, 1):
+                yield item
+                yield n
+
+        return self._ingest(counted(), total, IngestReport(), progress)
+
+    def _fetch(self, urls: Sequence[str], report: IngestReport) -> list[Page | Failure]:
+        """Fetch ``urls``: their pages' articles, or failures; a page that answers 304 counts as unchanged."""
+        if not urls:
+            return []
+        from index.fetch import FetchError, fetch_all  # aiohttp: only imported when there are links
+
+        known: dict[str, tuple[str | None, str | None]] = {}
+        if (self.folder / DB_NAME).exists():
+            try:
+                known = self.store.page_validators(urls)
+            except IndexError_:
+                known = {}  # an unreadable index is reported by the write that follows
+        max_article = int(self.settings.ingest.max_article_mb * 1e6)
+        out: list[Page | Failure] = []
+        for fetched in fetch_all(urls, self.settings.fetch, known):
+            if isinstance(fetched, FetchError):
+                out.append(Failure(fetched.url, fetched.reason))
+            elif fetched.status == 304:
+                report.unchanged += 1
+            else:
+                item = article_from_page(fetched, max_article)
+                out.append(Page(item, fetched.url, fetched.etag, fetched.last_modified)
+                           if isinstance(item, Article) else item)
+        return out
 
     def ingest_bytes(self, name: str, data: bytes, article_id: str | None = None) -> IngestReport:
         """Index one uploaded file's bytes (the Discord /index command)."""
         max_article = int(self.settings.ingest.max_article_mb * 1e6)
         return self._ingest(read_bytes(name, data, article_id, max_article), 1, IngestReport(), None)
 
-    def _ingest(self, items: Iterable[Article | Failure | int], total_files: int, report: IngestReport,
-                progress: FileProgress | None, sources: Sequence[Path] = ()) -> IngestReport:
+    def _ingest(self, items: Iterable[Item | int], total_files: int, report: IngestReport,
+                progress: FileProgress | None, sources: Sequence[Path | str] = ()) -> IngestReport:
         """Write ``items`` under the write locks; ``sources`` (the paths asked for) go into a rebuild command."""
         started = time.monotonic()
         try:
@@ -233,7 +302,7 @@ class Engine:
         report.seconds = time.monotonic() - started
         return report
 
-    def _write(self, items: Iterable[Article | Failure | int], writer: Writer, report: IngestReport,
+    def _write(self, items: Iterable[Item | int], writer: Writer, report: IngestReport,
                total_files: int, progress: FileProgress | None) -> None:
         chunking = self.settings.chunking
         salt = (f"{CHUNKING_RULES}/{chunking.max_chars}/{chunking.overlap_sentences}/{chunking.title_context}/"
@@ -272,6 +341,8 @@ class Engine:
             if isinstance(item, Failure):
                 report.failed.append(item)
                 continue
+            page = item if isinstance(item, Page) else None
+            item = page.article if page else item
             if item.id in seen:
                 report.failed.append(Failure(item.origin or item.id, f"duplicate article id '{item.id}' (first at "
                                              f"{seen[item.id]}); the first one was kept"))
@@ -279,6 +350,8 @@ class Engine:
             seen[item.id] = item.origin or "an earlier input"
             digest = content_hash(item, salt)
             old = writer.store.article_hashes([item.id]).get(item.id)
+            if page:  # written with the article, in its transaction: a failed run remembers no validators
+                writer.set_page(page.url, item.id, page.etag, page.last_modified)
             if old == digest:
                 report.unchanged += 1
                 continue

@@ -1,7 +1,9 @@
-"""Read files and folders into Articles; every unusable file or line becomes a Failure, never an exception.
+"""Read files, folders and fetched pages into Articles; every unusable file, line or page becomes a
+Failure, never an exception.
 
 Formats by suffix: .txt/.md (title = first heading or line), .html/.htm (main text and metadata by
-trafilatura), .json (one article or a list), .jsonl (one article per line).
+trafilatura), .json (one article or a list), .jsonl (one article per line). A fetched page by its content
+type: HTML or plain text. Every date is stored normalised (index.dates.normalise_date).
 """
 
 from __future__ import annotations
@@ -11,11 +13,17 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from yarl import URL
 
 from index.cleaning import normalise, split_title, strip_furniture
 from index.config import IngestSettings
+from index.dates import normalise_date
 from index.types import Article
+
+if TYPE_CHECKING:
+    from index.fetch import Fetched  # aiohttp is imported only where pages are fetched
 
 MAX_ARTICLE_BYTES = int(IngestSettings().max_article_mb * 1e6)
 
@@ -138,7 +146,7 @@ def article_from_record(record: Any, where: str, fallback_id: str,
         title, rest = split_title(body)
         body = rest or body
     body = strip_furniture(body)
-    return Article(article_id or fallback_id, title, body, source, url, date, origin=where)
+    return Article(article_id or fallback_id, title, body, source, url, normalise_date(date), origin=where)
 
 
 def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
@@ -153,11 +161,14 @@ def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> I
     yield Article(path_id, title, body, origin=where)
 
 
-def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
+def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int,
+               page_url: str | None = None) -> Iterator[Article | Failure]:
+    """The main text and metadata of an HTML document; ``page_url``: where a fetched page came from (its
+    id is then the page's canonical URL on the same host, else ``page_url``)."""
     import trafilatura  # lxml and friends: only paid for when HTML is read
 
     try:
-        doc = trafilatura.bare_extraction(data, with_metadata=True, favor_recall=True)
+        doc = trafilatura.bare_extraction(data, url=page_url, with_metadata=True, favor_recall=True)
     except Exception as exc:  # noqa: BLE001 - a broken page is one failed file
         yield Failure(where, f"cannot parse HTML ({exc.__class__.__name__})")
         return
@@ -178,8 +189,42 @@ def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int) ->
         return
     if not title:
         title = body.split("\n", 1)[0][:120]
-    yield Article(path_id, title, body, _text(getattr(doc, "sitename", None)), _text(getattr(doc, "url", None)),
-                  _text(getattr(doc, "date", None)), origin=where)
+    url = _text(getattr(doc, "url", None))
+    source = _text(getattr(doc, "sitename", None))
+    if page_url is not None:
+        url = canonical_url(url, page_url)
+        path_id = url
+        source = source or _host(page_url)
+    yield Article(path_id, title, body, source, url, normalise_date(_text(getattr(doc, "date", None))),
+                  origin=where)
+
+
+def _host(url: str) -> str | None:
+    return URL(url).host
+
+
+def canonical_url(canonical: str | None, page_url: str) -> str:
+    """The page's canonical URL when it is an http(s) URL on the page's own host (``www.`` aside), else
+    the URL the page was fetched from.
+
+    The canonical URL is the article's id: trusting one that names another site would let any page
+    replace that site's article in the index.
+    """
+    page = URL(page_url)
+    if not canonical:
+        return page_url
+    try:
+        url = page.join(URL(canonical.strip()))
+    except ValueError:
+        return page_url
+
+    def bare(host: str | None) -> str:
+        host = (host or "").lower().rstrip(".")
+        return host[4:] if host.startswith("www.") else host
+
+    if url.scheme not in ("http", "https") or not url.host or bare(url.host) != bare(page.host):
+        return page_url
+    return str(url.with_fragment(None))
 
 
 def _read_json(text: str, path_id: str, where: str, lines: bool,
@@ -254,3 +299,43 @@ def read_file(path: Path, max_bytes: int, max_article_bytes: int = MAX_ARTICLE_B
     for item in read_bytes(where, data, str(resolved), max_article_bytes):
         # A local file's own location is its link when the article names none.
         yield replace(item, url=resolved.as_uri()) if isinstance(item, Article) and not item.url else item
+
+
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+def article_from_page(fetched: Fetched, max_article_bytes: int = MAX_ARTICLE_BYTES) -> Article | Failure:
+    """The article in a fetched page: HTML through trafilatura (title, date, site name, canonical URL),
+    plain text as is; any other content type is refused. The id is the canonical URL, else the final URL;
+    ``origin`` is the URL as asked."""
+    where, kind = fetched.url, fetched.content_type.lower()
+    if not fetched.body.strip():
+        return Failure(where, "empty page")
+    if kind in HTML_TYPES or (kind in ("", "application/octet-stream") and _looks_like_html(fetched.body)):
+        items = list(_read_html(fetched.body, fetched.final_url, where, max_article_bytes, fetched.final_url))
+        return items[0]
+    if kind == "text/plain":
+        text = _decode_page(fetched.body, fetched.charset, where)
+        if isinstance(text, Failure):
+            return text
+        item = next(_read_text(text, fetched.final_url, where, max_article_bytes))
+        return replace(item, url=fetched.final_url, source=_host(fetched.final_url)) if isinstance(item, Article) else item
+    return Failure(where, f"not an article: the server sent {kind or 'no content type'} (only HTML and plain "
+                          "text pages are indexed)")
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _decode_page(body: bytes, charset: str | None, where: str) -> str | Failure:
+    """A plain-text page's text in the charset its server named, else as a file is read (UTF-8, BOMs)."""
+    if charset:
+        try:
+            return body.decode(charset)
+        except LookupError:
+            return Failure(where, f"unknown charset '{charset}'")
+        except UnicodeDecodeError as exc:
+            return Failure(where, f"not valid {charset} (byte {exc.start})")
+    return decode(body, where)

@@ -46,7 +46,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
     title, body, tokenize = '{TOKENIZE}'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row');
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY, article_id TEXT NOT NULL, etag TEXT, last_modified TEXT
+);
 """
+# ``pages`` (fetched URL -> its article and the validators for a conditional GET) needs no schema version:
+# it is only added, every write creates it when missing, and a reader without it asks unconditionally.
 
 
 @dataclass(frozen=True)
@@ -369,6 +374,22 @@ class Store:
             out.update(self.conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", part))
         return out
 
+    def page_validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """URL -> (ETag, Last-Modified) of fetched pages whose article is still indexed."""
+        out: dict[str, tuple[str | None, str | None]] = {}
+        try:
+            for lo in range(0, len(urls), 500):
+                part = list(urls[lo : lo + 500])
+                marks = ",".join("?" * len(part))
+                for url, etag, modified in self.conn.execute(
+                        f"SELECT p.url, p.etag, p.last_modified FROM pages p JOIN articles a ON a.id = p.article_id "
+                        f"WHERE p.url IN ({marks}) AND (p.etag IS NOT NULL OR p.last_modified IS NOT NULL)", part):
+                    out[url] = (etag, modified)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+        return out  # an index from before pages were fetched (read-only, or not yet written) has none
+
     def articles(self) -> Iterable[Article]:
         for row in self.conn.execute("SELECT id, title, text, source, url, date FROM articles ORDER BY rowid"):
             yield Article(*row)
@@ -496,6 +517,17 @@ class Writer:
             self.conn.execute("INSERT INTO chunk_fts(rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, article.title, c.text))
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        self.dirty = True
+
+    def set_page(self, url: str, article_id: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember which article ``url`` gave and its validators. When the page now gives another article
+        (its canonical URL changed), the old one goes, unless another page still gives it."""
+        row = self.conn.execute("SELECT article_id FROM pages WHERE url = ?", (url,)).fetchone()
+        self.conn.execute("INSERT OR REPLACE INTO pages(url, article_id, etag, last_modified) VALUES (?, ?, ?, ?)",
+                          (url, article_id, etag, last_modified))
+        if row and row[0] != article_id and not self.conn.execute(
+                "SELECT 1 FROM pages WHERE article_id = ? LIMIT 1", (row[0],)).fetchone():
+            self.delete([row[0]])
         self.dirty = True
 
     def commit(self) -> None:
