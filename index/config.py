@@ -96,6 +96,14 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """Followed feeds (index/feeds.py): how often they are polled, and when an entry's own text is enough."""
+
+    interval_minutes: int = _ranged(30, 1, 10_080)  # a week at most
+    full_content_chars: int = _ranged(1000, 0, 10_000_000)  # an entry with this much text is not fetched
+
+
+@dataclass(frozen=True)
 class Settings:
     index_dir: str = ""
     model: ModelSettings = field(default_factory=ModelSettings)
@@ -105,6 +113,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
 
     @property
     def index_path(self) -> Path:
