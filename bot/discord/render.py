@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.discord.safety import URL_PATTERN, escape_text
+from index.dates import timestamp
 from index.sentences import split_sentences
 from index.types import Answer, Passage
 
@@ -191,12 +192,16 @@ def safe_url(url: str | None) -> str | None:
 
 
 def footer_text(p: Passage) -> str:
-    """Source, date and score; footers show plain text (no markdown, no mentions), so no escaping."""
-    parts = [p.source or "unknown source"]
-    if p.date:
-        parts.append(p.date)
-    plain = [clip_words(x, FOOTER_PART_MAX, escape=lambda s: s) for x in parts]
-    return " · ".join([x for x in plain if x] + [f"score {p.score:.2f}"])
+    """Source and score; footers show plain text (no markdown, no mentions), so no escaping."""
+    source = clip_words(p.source or "unknown source", FOOTER_PART_MAX, escape=lambda s: s)
+    return " · ".join([x for x in (source, f"score {p.score:.2f}") if x])
+
+
+def date_line(p: Passage) -> str:
+    """The publish date as a Discord timestamp, shown in each reader's own zone and language (footers
+    don't render timestamps, so this heads the description); "Undated" when the article has none."""
+    moment = timestamp(p.date)
+    return f"Published <t:{int(moment.timestamp())}:D>" if moment else "Undated"
 
 
 def _title(rank: int, p: Passage) -> str:
@@ -206,13 +211,14 @@ def _title(rank: int, p: Passage) -> str:
 
 def page_embeds(passages: Sequence[Passage], first_rank: int) -> list[discord.Embed]:
     """One embed per passage, the quotes sharing what the titles and footers leave of 6000 chars."""
-    heads = [(_title(first_rank + n, p), footer_text(p)) for n, p in enumerate(passages)]
-    fixed = sum(dlen(t) + dlen(f) for t, f in heads)
-    budget = min(DESCRIPTION_LIMIT, (EMBED_TOTAL_LIMIT - fixed) // max(1, len(passages)))
+    heads = [(_title(first_rank + n, p), footer_text(p), date_line(p) + "\n") for n, p in enumerate(passages)]
+    fixed = sum(dlen(t) + dlen(f) + dlen(d) for t, f, d in heads)
+    budget = min(DESCRIPTION_LIMIT - max(dlen(d) for _, _, d in heads) if heads else DESCRIPTION_LIMIT,
+                 (EMBED_TOTAL_LIMIT - fixed) // max(1, len(passages)))
     embeds = []
-    for p, (title, footer) in zip(passages, heads):
-        description, _, _ = quote_span(p.text, p.highlight, budget)
-        embed = discord.Embed(title=title, url=safe_url(p.url), description=description or None, colour=COLOUR)
+    for p, (title, footer, when) in zip(passages, heads):
+        quote, _, _ = quote_span(p.text, p.highlight, budget)
+        embed = discord.Embed(title=title, url=safe_url(p.url), description=when + quote, colour=COLOUR)
         embed.set_footer(text=footer)
         embeds.append(embed)
     return embeds

@@ -46,9 +46,10 @@ def test_slash_ask_defers_then_answers_with_one_embed_per_quote(fake_settings, c
             top = answer["embeds"][0]
             assert top["title"] == "1. Syrian forces break ISIS siege of Deir Ezzor"
             assert top["url"] == "https://example.com/deir-ezzor"
-            assert top["footer"]["text"].startswith("Example News · 2017-09-05 · score ")
+            assert top["footer"]["text"].startswith("Example News · score ")
+            assert top["description"].startswith("Published <t:1504612800:D>\n")  # 2017-09-05, a Discord timestamp
             assert "**" in top["description"]  # the highlighted sentence
-            shown = unmarked(top["description"]).removeprefix("… ").removesuffix(" …")
+            shown = unmarked(top["description"].split("\n", 1)[1]).removeprefix("… ").removesuffix(" …")
             assert shown in TEXTS["deir"]  # verbatim
             ranks = [e["title"].split(".")[0] for e in answer["embeds"]]
             assert ranks == [str(n) for n in range(1, len(ranks) + 1)]
@@ -103,7 +104,7 @@ def test_quoted_text_cannot_ping_format_link_or_spoil(fake_settings, corpus_engi
             for body in bodies:
                 garden = [e for e in body["embeds"] if "Gardeners" in e["title"]]
                 for e in garden:
-                    text = e["description"]
+                    text = e["description"].split("\n", 1)[1]  # after the date line
                     for raw in ("@everyone", "@here", "<@1", "<@&", "[this", "||", "**bold", "`tomato"):
                         assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw  # only escaped forms
                     for raw, escaped in HOSTILE.items():

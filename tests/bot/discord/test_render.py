@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.discord.render import (DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span, _trimmed,
-                                answer_pages, clip_words, dlen, footer_text, limit_problems, quote_span, safe_url)
+                                answer_pages, clip_words, dlen, footer_text, limit_problems, page_embeds, quote_span, safe_url)
 from index.sentences import split_sentences
 from index.types import Answer, Passage
 from tests.bot.discord.harness import unmarked
@@ -120,9 +121,14 @@ def test_only_http_links_are_used() -> None:
         assert safe_url(bad) is None
 
 
-def test_footer_is_source_date_and_score() -> None:
+def test_footer_is_source_and_score_and_the_date_a_discord_timestamp() -> None:
     p = Passage("a", "T", "Example News", "https://e.com", "2017-09-05", "Text.", 0, 5, (0, 5), 0.6871)
-    assert footer_text(p) == "Example News · 2017-09-05 · score 0.69"
+    assert footer_text(p) == "Example News · score 0.69"
+    # a day alone is noon UTC: the same calendar day for readers from UTC-11 to UTC+11
+    assert page_embeds([p], 1)[0].description == "Published <t:1504612800:D>\n**Text.**"
+    timed = replace(p, date="2024-04-29T09:00:00+01:00")
+    assert page_embeds([timed], 1)[0].description.startswith("Published <t:1714377600:D>\n")
+    assert page_embeds([replace(p, date=None)], 1)[0].description == "Undated\n**Text.**"
     assert footer_text(Passage("a", "T", None, None, None, "Text.", 0, 5, (0, 5), 0.1)) == "unknown source · score 0.10"
     long = Passage("a", "T", "word " * 1000, None, "2017", "Text.", 0, 5, (0, 5), 0.1)
     assert dlen(footer_text(long)) < 300
