@@ -242,8 +242,9 @@ class Engine:
 
         return self._ingest(counted(), total, IngestReport(), progress)
 
-    def _fetch(self, urls: Sequence[str], report: IngestReport) -> list[Page | Failure]:
-        """Fetch ``urls``: their pages' articles, or failures; a page that answers 304 counts as unchanged."""
+    def _fetch(self, urls: Sequence[str], report: IngestReport) -> list[Page]:
+        """Fetch ``urls``: their pages' articles; a failure goes into the report, and a page that answers 304
+        counts as unchanged."""
         if not urls:
             return []
         from index.fetch import FetchError, fetch_all  # aiohttp: only imported when there are links
@@ -255,16 +256,16 @@ class Engine:
             except IndexError_:
                 known = {}  # an unreadable index is reported by the write that follows
         max_article = int(self.settings.ingest.max_article_mb * 1e6)
-        out: list[Page | Failure] = []
+        out: list[Page] = []
         for fetched in fetch_all(urls, self.settings.fetch, known):
             if isinstance(fetched, FetchError):
-                out.append(Failure(fetched.url, fetched.reason))
+                report.failed.append(Failure(fetched.url, fetched.reason))
             elif fetched.status == 304:
                 report.unchanged += 1
+            elif isinstance(item := article_from_page(fetched, max_article), Failure):
+                report.failed.append(item)
             else:
-                item = article_from_page(fetched, max_article)
-                out.append(Page(item, fetched.url, fetched.etag, fetched.last_modified)
-                           if isinstance(item, Article) else item)
+                out.append(Page(item, fetched.url, fetched.etag, fetched.last_modified))
         return out
 
     def ingest_bytes(self, name: str, data: bytes, article_id: str | None = None) -> IngestReport:

@@ -81,9 +81,9 @@ def forbidden_address(address: str) -> str | None:
         inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if inner is not None:
             ip = inner
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    for kind in ("loopback", "link_local", "unspecified", "multicast", "reserved", "private"):  # private: the rest
         if getattr(ip, f"is_{kind}"):
-            return f"a {kind.replace('_', '-')} address"
+            return f"{'an' if kind[0] == 'u' else 'a'} {kind.replace('_', '-')} address"
     return None if ip.is_global else "not a public address"
 
 
@@ -213,7 +213,12 @@ class Fetcher:
     async def _follow(self, url: str, headers: Mapping[str, str], limit: int, robots: bool) -> Fetched:
         current, seen = url, [url]
         for _ in range(MAX_REDIRECTS + 1):
-            parsed = check_url(current, self.settings.allow_private_networks)  # every hop, redirects too
+            try:
+                parsed = check_url(current, self.settings.allow_private_networks)  # every hop, redirects too
+            except FetchError as exc:
+                if current == url:
+                    raise
+                raise FetchError(url, f"redirected to {current}: {exc.reason}") from None
             if robots:
                 await self._check_robots(url, parsed)
             result = await self._hop(url, parsed, headers, limit)
