@@ -298,8 +298,8 @@ class Fetcher:
         try:
             fetched = await self._follow(robots_url, {}, ROBOTS_MAX_BYTES, robots=False)
         except FetchError as exc:
-            if exc.reason.startswith("refused:"):
-                return exc.reason  # the page's own host is refused: say that, not "robots.txt"
+            if exc.reason.startswith("refused:") or exc.reason == "not a valid URL":
+                return exc.reason  # the page's own host is at fault: say that, not "robots.txt"
             code = exc.reason.split(" ", 1)[0]
             if code.isdigit() and 400 <= int(code) < 500 and code != "429":
                 return None

@@ -124,6 +124,26 @@ def test_a_name_that_resolves_to_loopback_is_refused_by_default(http_server: Loc
     assert http_server.requests == []
 
 
+@pytest.mark.parametrize("host", ["[::1]", "[::ffff:127.0.0.1]", "0x7f000001", "2130706433", "127.1", "0.0.0.0"])
+def test_other_spellings_of_loopback_are_refused_by_default(http_server: LocalServer, host: str) -> None:
+    http_server.route("/a", storm())
+    got = one(f"http://{host}:{http_server.port}/a", FetchSettings(per_host_delay_s=0, connect_timeout_s=1))
+    assert isinstance(got, FetchError) and got.reason.startswith(("refused: ", "not a valid URL")), got
+    assert http_server.requests == []
+
+
+def test_fetch_settings_are_read_and_range_checked(tmp_path) -> None:
+    from index.config import load_settings
+    from index.errors import ConfigError
+
+    config = tmp_path / "c.toml"
+    config.write_text("[fetch]\ntimeout_s = 5\nallow_private_networks = true\n")
+    assert load_settings(config).fetch == FetchSettings(timeout_s=5.0, allow_private_networks=True)
+    config.write_text("[fetch]\nmax_mb = 0\n")
+    with pytest.raises(ConfigError, match="'fetch.max_mb' must be from 0.001 to 1,000"):
+        load_settings(config)
+
+
 def test_a_redirect_to_a_private_address_is_refused(http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # Let this test's own server count as public, so the first hop is fetched and the redirect is judged.
     real = fetch_mod.forbidden_address
