@@ -17,8 +17,9 @@ and a relevance floor.
    Without the reader, a candidate's relevance is ``(2 * cosine + sentence share) / 3`` and the
    question's is the best candidate's, less a penalty for question words no chunk contains, against
    ``search.relevance_floor``.
-7. Quote: each passage is a ranked chunk, verbatim, in rank order, trimmed to the sentences no earlier
-   quote showed (``index.quotes``), with the sentence holding the
+7. Quote: each passage is a ranked chunk the evidence supports (within ``Rerank.evidence_margin`` of the
+   first), verbatim, in rank order, trimmed to the sentences no earlier quote showed (``index.quotes``),
+   with the sentence holding the
    reader's answer span (else its best-matching sentence) highlighted; the span itself, when the reader
    is confident of it, is the one-line answer.
 """
@@ -61,6 +62,9 @@ class Rerank:
             score, over the candidates it reads.
         recency: taken off a candidate's fused score per log(1 + days) between its article's date and
             the period the question is about (by default the asking day; ``index.timeframe``).
+        evidence_margin: once the reader has read them, a later quote is shown only when its score is
+            within this many standard deviations of the first quote's: a clear winner gets fewer quotes
+            (bench/quote_count.py chose it on one half of the questions and checked it on the other).
     """
 
     depth: int = 30
@@ -71,6 +75,7 @@ class Rerank:
     unseen_penalty: float = 0.1
     reader_weight: float = 0.5
     recency: float = 0.08
+    evidence_margin: float = 3.0
 
 
 DEFAULT_RERANK = Rerank()
@@ -278,10 +283,18 @@ class Searcher:
         if not self.found(ranked, query):
             return Answer(question=question, passages=(), id=qid, found=False)
         distinct = [s if s.match else replace(s, match=match(s.row.text, query)) for s in collapse(ranked, 3 * k)]
-        distinct = [_reader_highlight(s) for s in distinct]
+        distinct = [_reader_highlight(s) for s in self.supported(distinct)]
         passages = self.quote(distinct, k)
         return Answer(question=question, passages=tuple(passages), id=qid, found=bool(passages),
                       answer=self.answer_line(distinct, passages))
+
+    def supported(self, ranked: Sequence[Scored]) -> list[Scored]:
+        """The candidates the evidence supports quoting: the first, and those the reader read whose score
+        is within ``evidence_margin`` of it (scores are then z-scored). Unread rankings keep them all."""
+        if not ranked or ranked[0].reading is None:
+            return list(ranked)
+        bar = ranked[0].score - self.rerank_settings.evidence_margin
+        return [ranked[0]] + [s for s in ranked[1:] if s.reading is not None and s.score >= bar]
 
     def found(self, ranked: Sequence[Scored], query: Query) -> bool:
         """Whether anything answers: the reader's best relevance against its floor when it read the

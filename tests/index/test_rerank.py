@@ -92,3 +92,20 @@ def test_reader_disabled_in_config_means_the_engine_never_loads_it(engine):
 def test_zscores():
     assert np.allclose(zscores([1.0, 2.0, 3.0]), [-1.2247, 0.0, 1.2247], atol=1e-4)
     assert zscores([2.0, 2.0]).tolist() == [0.0, 0.0] and zscores([]).size == 0
+
+
+def test_a_clear_winner_gets_fewer_quotes(engine):
+    question = "who cut the ribbon at the harbour bridge?"
+    every = Searcher(engine.store, engine.query_encoder, engine.settings.search, 700,
+                     replace(DEFAULT_RERANK, evidence_margin=float("inf")), ScriptedReader("Ada Brook"), RerankSettings())
+    strict = Searcher(engine.store, engine.query_encoder, engine.settings.search, 700,
+                      replace(DEFAULT_RERANK, evidence_margin=0.5), ScriptedReader("Ada Brook"), RerankSettings())
+    assert len(every.search(question, 3).passages) == 3
+    answer = strict.search(question, 3)
+    assert [p.article_id for p in answer.passages] == ["a1"]  # the reader alone backs it: the rest are far behind
+
+
+def test_without_the_reader_every_quote_is_kept(engine):
+    plain = Searcher(engine.store, engine.query_encoder, engine.settings.search, 700,
+                     replace(DEFAULT_RERANK, evidence_margin=0.0), None, RerankSettings(enabled=False))
+    assert len(plain.search("harbour bridge Monday", 3).passages) == 3
