@@ -27,11 +27,13 @@ from xml.sax import SAXException
 
 from index.errors import InputError
 from index.ingest import Failure, read_bytes
+from index.store import DB_NAME
 from index.types import Article
 
 if TYPE_CHECKING:
     from index.engine import Engine, IngestReport
     from index.fetch import Fetched, Fetcher
+    from index.store import Store
 
 FEEDS_FILE = "feeds.sqlite3"
 MAX_TRIES = 3  # an entry whose page keeps failing is given up after this many polls, not retried forever
@@ -441,8 +443,20 @@ async def _poll_feeds(polls: list[_Poll], settings) -> None:  # type: ignore[no-
 _DONE = object()
 
 
-def _produce(polls: list[_Poll], engine: Engine, out: queue.Queue, stop: threading.Event) -> None:
-    """Put every new entry's Article or Failure on ``out`` as soon as it is ready, then _DONE."""
+def _produce(polls: list[_Poll], engine: Engine, store: Store | None, out: queue.Queue, stop: threading.Event,
+             crashed: list[BaseException]) -> None:
+    """Put every new entry's Article on ``out`` as soon as it is ready, then _DONE, whatever happens
+    (what went wrong is put in ``crashed``): the ingest reading ``out`` must never wait forever."""
+    try:
+        _fetch_entries(polls, engine, store, out, stop)
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
+        crashed.append(exc)
+    finally:
+        out.put(_DONE)
+
+
+def _fetch_entries(polls: list[_Poll], engine: Engine, store: Store | None, out: queue.Queue,
+                   stop: threading.Event) -> None:
     from index.fetch import FetchError, Fetcher
     from index.ingest import article_from_page
 
@@ -450,7 +464,6 @@ def _produce(polls: list[_Poll], engine: Engine, out: queue.Queue, stop: threadi
     max_article = int(settings.ingest.max_article_mb * 1e6)
 
     ids: set[str] = set()
-    store = engine.store if (engine.folder / "quotebot.sqlite3").exists() else None
 
     def give(poll: _Poll, entry: Entry, item: Article | Failure) -> None:
         if isinstance(item, Failure):
@@ -497,10 +510,7 @@ def _produce(polls: list[_Poll], engine: Engine, out: queue.Queue, stop: threadi
                         jobs.append(page(fetcher, poll, entry, origin, source))
             await asyncio.gather(*jobs)
 
-    try:
-        asyncio.run(run())
-    finally:
-        out.put(_DONE)
+    asyncio.run(run())
 
 
 def _drain(out: queue.Queue) -> Iterator[Article | Failure]:
@@ -515,7 +525,7 @@ def _new_entries(polls: list[_Poll], engine: Engine) -> None:
     entries = [e for p in polls if p.parsed for e in p.parsed.entries]
     settled = feeds.settled([e.key for e in entries])
     indexed: set[str] = set()
-    if entries and (engine.folder / "quotebot.sqlite3").exists():
+    if entries and (engine.folder / DB_NAME).exists():
         indexed = set(engine.store.article_hashes(list({e.link for e in entries})))
     claimed: set[str] = set()
     for poll in polls:
@@ -559,17 +569,20 @@ def _index(polls: list[_Poll], engine: Engine, progress: Callable[[int, int, int
     """Fetch the new entries in a thread while this one embeds and writes them (one writer: the engine's)."""
     out: queue.Queue = queue.Queue()
     stop = threading.Event()
-    fetcher = threading.Thread(target=_produce, args=(polls, engine, out, stop), name="quotebot-feeds", daemon=True)
+    crashed: list[BaseException] = []
+    # Opened here, before the ingest creates an index that has no tables yet for the other thread to read.
+    store = engine.store if (engine.folder / DB_NAME).exists() else None
+    fetcher = threading.Thread(target=_produce, args=(polls, engine, store, out, stop, crashed),
+                               name="quotebot-feeds", daemon=True)
     fetcher.start()
     try:
-        return engine.ingest_items(_drain(out), progress=progress)
+        report = engine.ingest_items(_drain(out), progress=progress)
     finally:
         stop.set()
-        while fetcher.is_alive():  # an ingest that failed leaves the producer putting: let it finish
-            try:
-                out.get(timeout=0.1)
-            except queue.Empty:
-                pass
+        fetcher.join()
+    if crashed:
+        raise crashed[0]
+    return report
 
 
 def _settle(poll: _Poll, ingest: IngestReport | None, feeds: FeedList, now: datetime) -> None:

@@ -1,19 +1,24 @@
-"""Admin commands: /index adds an uploaded file to the live index, /stats describes the bot."""
+"""Admin commands: /index adds an uploaded file or a link to the live index, /follow, /unfollow and /feeds
+manage the followed feeds, /stats describes the bot."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import render
+from bot.discord.render import MESSAGE_LIMIT, clip_words, dlen
 from bot.discord.safety import NO_PINGS, escape_text
 from index.errors import QuotebotError
+from index.feeds import Feed, FeedList, check_url
+from index.feeds import follow as follow_feed
 
 if TYPE_CHECKING:
     from bot.discord.client import QuotebotBot
@@ -31,6 +36,29 @@ def is_admin(interaction: discord.Interaction, admin_role: str) -> bool:
         return True
     user = interaction.user
     return bool(admin_role) and isinstance(user, discord.Member) and any(r.name == admin_role for r in user.roles)
+
+
+def _when(iso: str | None) -> str:
+    """A stored UTC time as a relative Discord timestamp ("5 minutes ago", in the reader's language)."""
+    return f"<t:{int(datetime.fromisoformat(iso).timestamp())}:R>" if iso else "never"
+
+
+def feeds_text(feeds: list[Feed]) -> str:
+    """The followed feeds as one message within Discord's 2000 characters (the rest counted)."""
+    if not feeds:
+        return "I follow no feeds yet: add one with /follow."
+    lines = [f"**Following {len(feeds)} feed{'s' * (len(feeds) != 1)}:**"]
+    for n, f in enumerate(feeds):
+        line = (f"- **{escape_text(f.name)}** {escape_text(f.url)} · checked {_when(f.last_checked)} · "
+                f"last new article {_when(f.last_new)}")
+        if f.last_error:
+            line += f" · ⚠ {clip_words(f.last_error, 200)}"
+        rest = f"\n… and {len(feeds) - n} more"
+        if dlen("\n".join([*lines, line])) + dlen(rest) > MESSAGE_LIMIT:
+            lines.append(rest.strip())
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def duration(seconds: float) -> str:
@@ -62,11 +90,21 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="index")
     @app_commands.guild_only()
-    @app_commands.describe(file="A .txt, .md, .html, .json or .jsonl file of articles")
-    async def index(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        """Add an uploaded file of articles to the live index (server managers only)."""
+    @app_commands.describe(file="A .txt, .md, .html, .json or .jsonl file of articles",
+                           url="Or a link to an article page (http or https)")
+    async def index(self, interaction: discord.Interaction, file: Optional[discord.Attachment] = None,
+                    url: Optional[str] = None) -> None:
+        """Add an uploaded file of articles, or an article's link, to the live index (server managers only)."""
         if await self._refuse_non_admin(interaction):
             return
+        if (file is None) == (url is None):
+            await interaction.response.send_message(render.notice("Give a file or a url (one of them)."),
+                                                    ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        if url is not None:
+            await self._index_url(interaction, url)
+            return
+        assert file is not None
         name = escape_text(file.filename)
         limit_kb = self.bot.settings.discord.max_upload_kb
         if PurePath(file.filename).suffix.lower() not in UPLOAD_SUFFIXES:
@@ -104,6 +142,77 @@ class AdminCog(commands.Cog):
         if len(report.failed) > FAILURES_SHOWN:
             lines.append(f"- and {len(report.failed) - FAILURES_SHOWN} more")
         await interaction.followup.send(render.notice("\n".join(lines)), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def _index_url(self, interaction: discord.Interaction, url: str) -> None:
+        """Fetch one page and index its article; the fetch guards (private networks, robots.txt) apply."""
+        try:
+            url = check_url(url)
+        except QuotebotError as exc:
+            await interaction.response.send_message(render.notice(f"I can't index that: {escape_text(str(exc))}."),
+                                                    ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            report = await asyncio.to_thread(self.bot.engine.ingest, [url])
+        except QuotebotError as exc:
+            log.warning("indexing %r failed: %s", url, exc)
+            await interaction.followup.send(render.notice(f"Indexing {escape_text(url)} failed: {escape_text(str(exc))}"),
+                                            ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        log.info("user %s indexed %r: %s", interaction.user.id, url, report.summary())
+        lines = [f"Indexed {escape_text(url)}: {report.summary()}."]
+        lines += [f"- {escape_text(f.reason)}" for f in report.failed[:FAILURES_SHOWN]]
+        await interaction.followup.send(render.notice("\n".join(lines)), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="follow")
+    @app_commands.guild_only()
+    @app_commands.describe(url="An RSS, Atom or RDF feed, or a news site's page that announces one",
+                           name="What to call it (default: the feed's title)")
+    async def follow(self, interaction: discord.Interaction, url: str, name: Optional[str] = None) -> None:
+        """Follow a news feed: its new articles are indexed as they are published (server managers only)."""
+        if await self._refuse_non_admin(interaction):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            feed, new, entries = await asyncio.to_thread(follow_feed, self.bot.engine, url, name)
+        except QuotebotError as exc:
+            await interaction.followup.send(render.notice(f"I can't follow that: {escape_text(str(exc))}"),
+                                            ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        label = f"**{escape_text(feed.name)}** ({escape_text(feed.url)})"
+        if not new:
+            text = f"Already following {label}."
+        else:
+            log.info("user %s followed %r as %r", interaction.user.id, feed.url, feed.name)
+            text = (f"Following {label}: {entries} entries now; I'll index them shortly, and new ones every "
+                    f"{self.bot.settings.feeds.interval_minutes} min.")
+            self.bot.poller.poke()
+        await interaction.followup.send(render.notice(text), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="unfollow")
+    @app_commands.guild_only()
+    @app_commands.describe(feed="The feed's name or URL (see /feeds)")
+    async def unfollow(self, interaction: discord.Interaction, feed: str) -> None:
+        """Stop following a feed; its articles stay in the index (server managers only)."""
+        if await self._refuse_non_admin(interaction):
+            return
+        removed = await asyncio.to_thread(FeedList(self.bot.engine.folder).remove, feed)
+        if removed is None:
+            text = f"I'm not following “{escape_text(feed)}”: /feeds lists the feeds I follow."
+        else:
+            log.info("user %s unfollowed %r", interaction.user.id, removed.url)
+            text = (f"Unfollowed **{escape_text(removed.name)}** ({escape_text(removed.url)}); its articles stay in "
+                    "the index.")
+        await interaction.response.send_message(render.notice(text), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="feeds")
+    @app_commands.guild_only()
+    async def feeds(self, interaction: discord.Interaction) -> None:
+        """List the feeds followed: last checked, last new article, last error (server managers only)."""
+        if await self._refuse_non_admin(interaction):
+            return
+        followed = await asyncio.to_thread(FeedList(self.bot.engine.folder).all)
+        await interaction.response.send_message(feeds_text(followed), ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="stats")
     @app_commands.guild_only()

@@ -15,6 +15,7 @@ from bot.discord import render
 from bot.discord.admin import AdminCog
 from bot.discord.ask import AskCog
 from bot.discord.cooldown import Cooldown
+from bot.discord.poller import FeedPoller
 from bot.discord.safety import NO_PINGS
 from index.config import Settings
 from index.engine import Engine
@@ -60,6 +61,7 @@ class QuotebotBot(commands.Bot):
         self.cooldown = Cooldown(settings.discord.cooldown_seconds)
         self.started = time.monotonic()
         self.answered = 0
+        self.poller = FeedPoller(engine)
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))
@@ -69,6 +71,11 @@ class QuotebotBot(commands.Bot):
         await asyncio.to_thread(self.engine.warm_up)  # once, here, so no question pays for it
         log.info("model ready in %.1f s", time.monotonic() - started)
         await self.sync_commands()
+        self.poller.start()  # followed feeds, polled in a worker thread
+
+    async def close(self) -> None:
+        await self.poller.stop()
+        await super().close()
 
     async def sync_commands(self) -> None:
         """Register the slash commands: with one guild at once (for testing), or globally."""

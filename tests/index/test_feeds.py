@@ -266,3 +266,31 @@ def test_entries_shared_by_two_feeds_are_fetched_once(http_server: LocalServer, 
         follow(engine, http_server.url(path))
     report = update(engine)
     assert (report.new, report.failed) == (1, []) and http_server.hits("/shared") == 1
+
+
+def test_a_crash_while_fetching_is_raised_never_a_hang(http_server: LocalServer, engine: Engine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    story = publish(http_server, "/s", "Story", "A story whose page reader breaks.")
+    http_server.route("/f.xml", rss("F", [{"title": "S", "link": story}]), content_type="application/rss+xml")
+    follow(engine, http_server.url("/f.xml"))
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr("index.ingest.article_from_page", broken)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            update(engine)
+        except RuntimeError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "update hung waiting for the fetching thread"
+    assert [str(e) for e in outcome] == ["reader bug"]
+    assert FeedList(engine.folder).all()[0].last_checked is None  # nothing recorded: the next poll tries again
