@@ -117,7 +117,7 @@ def token_f1(pred: str, golds: list[str]) -> float:
 
 
 class Bench:
-    def __init__(self, no_time: bool = False) -> None:
+    def __init__(self, no_time: bool = False, reader: Path | None = None) -> None:
         base = load_settings()
         tag = f"c{base.chunking.max_chars}o{base.chunking.overlap_sentences}{'t' if base.chunking.title_context else 'n'}"
         self.base = base
@@ -136,7 +136,7 @@ class Bench:
         self.unanswerable = load_jsonl(EVAL / "squad2-dev" / "unanswerable.jsonl")
         first = next(iter(self.engines.values()))
         self.encoder = CachedEncoder(first.embedder)
-        self.reader = CachedReader(Reader())
+        self.reader = CachedReader(Reader(reader) if reader else Reader())
         self.no_time = no_time
         self.results: dict[str, dict[str, dict[str, float]]] = {}
 
@@ -221,9 +221,10 @@ def default_config() -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--no-choose", action="store_true", help="only report the shipped constants")
+    ap.add_argument("--reader", type=Path, help="a reader folder to measure (default: the shipped one)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    bench = Bench()
+    bench = Bench(reader=args.reader)
     report: dict[str, Any] = {}
     shipped = default_config()
 

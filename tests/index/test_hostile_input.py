@@ -94,8 +94,7 @@ def test_batch_with_garbage_indexes_the_rest(tmp_path, fake_engine):
 
 HOSTILE_QUESTIONS = ["x" * 10_000, "?!.,;:'\"()[]{}", "@everyone <@123> **bold** [link](http://evil) ||spoiler||",
                      "NEAR(a b) OR \"x\" AND NOT y*", "ferry " * 3000, "\u202e\u200b😀", "ferry\x00returned",
-                     "snake_case ﬁnal x² 数字", "' OR 1=1; DROP TABLE chunks; --", "ferry* OR harbour^2 NOT \"",
-                     "\ud800 lone surrogate ferry"]
+                     "snake_case ﬁnal x² 数字", "' OR 1=1; DROP TABLE chunks; --", "ferry* OR harbour^2 NOT \""]
 
 
 @pytest.fixture
@@ -122,6 +121,13 @@ def test_hostile_questions_get_verbatim_answers_and_break_nothing(fake_engine, t
     answer = fake_engine.ask("when did the ferry return?")  # the index still answers as before
     assert answer.found and answer.passages[0].title == "Ferry news"
     assert fake_engine.check() == []
+
+
+def test_an_undecodable_question_is_one_line_and_breaks_nothing(fake_engine, two_articles):
+    with pytest.raises(InputError) as bad:
+        fake_engine.ask("\ud800 lone surrogate ferry")  # undecodable input bytes arrive as lone surrogates
+    assert "not valid text" in str(bad.value) and "\n" not in str(bad.value)
+    assert fake_engine.ask("when did the ferry return?").found and fake_engine.check() == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
