@@ -156,8 +156,8 @@ class AdminCog(commands.Cog):
             report = await asyncio.to_thread(self.bot.engine.ingest, [url])
         except QuotebotError as exc:
             log.warning("indexing %r failed: %s", url, exc)
-            await interaction.followup.send(render.notice(f"Indexing {escape_text(url)} failed: {escape_text(str(exc))}"),
-                                            ephemeral=True, allowed_mentions=NO_PINGS)
+            text = f"Indexing {escape_text(url)} failed: {escape_text(str(exc))}"
+            await interaction.followup.send(render.notice(text), ephemeral=True, allowed_mentions=NO_PINGS)
             return
         log.info("user %s indexed %r: %s", interaction.user.id, url, report.summary())
         lines = [f"Indexed {escape_text(url)}: {report.summary()}."]

@@ -11,7 +11,7 @@ import pytest
 from index.config import FeedSettings, FetchSettings, Settings, load_settings
 from index.engine import Engine
 from index.errors import ConfigError
-from index.feeds import (MAX_TRIES, Entry, Feed, FeedError, FeedList, discover, follow, is_due, parse_feed,
+from index.feeds import (MAX_TRIES, Feed, FeedError, FeedList, discover, follow, is_due, parse_feed,
                          substantial, update)
 from tests.feeds_fixtures import atom, page, rdf, rss
 from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
@@ -45,9 +45,9 @@ def test_atom_and_rdf_are_read_too() -> None:
     (e,) = parsed.entries
     assert (parsed.title, e.key, e.link, e.title) == ("Atom News", "urn:1", "https://a.example/dam", "Dam opens")
     assert e.date is not None and e.date.startswith("2024-05-02") and LONG in e.content
-    parsed = parse_feed(rdf("RDF Daily", [{"title": "Bridge", "link": "https://r.example/bridge",
-                                           "date": "2024-05-03T09:30:00+01:00", "description": "Bridge closed."}]).encode(),
-                        "https://r.example/rdf")
+    item = {"title": "Bridge", "link": "https://r.example/bridge", "date": "2024-05-03T09:30:00+01:00",
+            "description": "Bridge closed."}
+    parsed = parse_feed(rdf("RDF Daily", [item]).encode(), "https://r.example/rdf")
     (e,) = parsed.entries
     assert (parsed.title, e.link, e.content) == ("RDF Daily", "https://r.example/bridge", "Bridge closed.")
     assert e.date is not None and e.date.startswith("2024-05-03")
@@ -228,9 +228,12 @@ def test_failing_feeds_and_entries_never_stop_the_others(http_server: LocalServe
     assert by_name["Good"].last_error == "1 entries failed (first: 404 Not Found)"
     assert by_name["Good"].etag is None  # the failed entry is read again next time
 
-    for n in range(1, MAX_TRIES):  # the dead link is tried MAX_TRIES times in all, then left alone
-        assert [f.reason for f in update(engine, everything=True).failed if f.where.startswith("Good")] == ["404 Not Found"]
-    assert not [f for f in update(engine, everything=True).failed if f.where.startswith("Good")]
+    def good_failures() -> list[str]:
+        return [f.reason for f in update(engine, everything=True).failed if f.where.startswith("Good")]
+
+    for _ in range(1, MAX_TRIES):  # the dead link is tried MAX_TRIES times in all, then left alone
+        assert good_failures() == ["404 Not Found"]
+    assert good_failures() == []
     assert http_server.hits("/gone") == MAX_TRIES and http_server.hits("/good") == 1
 
 

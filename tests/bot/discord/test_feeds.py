@@ -64,7 +64,8 @@ def test_follow_then_the_poller_indexes_and_ask_quotes_it(settings: Settings, ht
             await eventually(lambda: bot.poller.polls >= 1)
             assert (bot.poller.last.new, bot.poller.last.failed) == (1, [])
 
-            asked = await fake.slash(user("alice"), "ask", {"question": "how many barn owlets hatched in the bell tower in May?"})
+            owlets = "how many barn owlets hatched in the bell tower in May?"
+            asked = await fake.slash(user("alice"), "ask", {"question": owlets})
             top = (await fake.wait_for(followup_to(asked))).body["embeds"][0]
             assert top["title"] == "1. Owls nest in the bell tower" and top["url"] == http_server.url("/owls")
             assert top["description"].startswith("Published <t:1714636800:D>\n")  # 2024-05-02 08:00 UTC
