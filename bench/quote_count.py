@@ -68,9 +68,10 @@ def keep(rows: list[tuple[float, float, str]], rule: str, value: float) -> list[
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--loss", type=float, default=0.01, help="answer-recall@5 a margin may give up (default 0.01)")
+    ap.add_argument("--reader", type=Path, help="a reader folder to measure (default: the shipped one)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    bench = Bench()
+    bench = Bench(reader=args.reader)
     config = default_config()
     floor = RerankSettings().min_relevance
     data: dict[str, list[tuple[str, list[tuple[float, float, str]], list[str]]]] = {}
