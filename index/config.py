@@ -63,8 +63,8 @@ class RerankSettings:
 
     enabled: bool = True
     candidates: int = _ranged(20, 1, 200)
-    min_relevance: float = _ranged(-0.36, -20.0, 20.0)  # a logit; mean of the two folds' choices (bench/README.md)
-    answer_confidence: float = _ranged(0.16, 0.0, 1.0)  # a probability
+    min_relevance: float = _ranged(-0.75, -20.0, 20.0)  # a logit; mean of the two folds' choices (bench/README.md)
+    answer_confidence: float = _ranged(0.39, 0.0, 1.0)  # a probability
 
 
 @dataclass(frozen=True)
