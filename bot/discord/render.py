@@ -191,10 +191,21 @@ def safe_url(url: str | None) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def footer_text(p: Passage) -> str:
-    """Source and score; footers show plain text (no markdown, no mentions), so no escaping."""
+BEST = "best match"
+ALSO = "also relevant"
+
+
+def strength(rank: int) -> str:
+    """The match strength in words. The engine's scores are z-scored fusions, comparable only within one
+    answer, so a number would mean nothing to a reader; what is honest is the order: quote 1 is the best
+    match, and a later one is shown only when it came close to it (search.evidence_margin)."""
+    return BEST if rank == 1 else ALSO
+
+
+def footer_text(p: Passage, rank: int) -> str:
+    """Source and match strength; footers show plain text (no markdown, no mentions), so no escaping."""
     source = clip_words(p.source or "unknown source", FOOTER_PART_MAX, escape=lambda s: s)
-    return " · ".join([x for x in (source, f"score {p.score:.2f}") if x])
+    return f"{source} · {strength(rank)}"
 
 
 def date_line(p: Passage) -> str:
@@ -211,7 +222,7 @@ def _title(rank: int, p: Passage) -> str:
 
 def page_embeds(passages: Sequence[Passage], first_rank: int) -> list[discord.Embed]:
     """One embed per passage, the quotes sharing what the titles and footers leave of 6000 chars."""
-    heads = [(_title(first_rank + n, p), footer_text(p), date_line(p) + "\n") for n, p in enumerate(passages)]
+    heads = [(_title(first_rank + n, p), footer_text(p, first_rank + n), date_line(p) + "\n") for n, p in enumerate(passages)]
     fixed = sum(dlen(t) + dlen(f) + dlen(d) for t, f, d in heads)
     budget = min(DESCRIPTION_LIMIT - max(dlen(d) for _, _, d in heads) if heads else DESCRIPTION_LIMIT,
                  (EMBED_TOTAL_LIMIT - fixed) // max(1, len(passages)))

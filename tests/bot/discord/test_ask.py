@@ -46,7 +46,8 @@ def test_slash_ask_defers_then_answers_with_one_embed_per_quote(fake_settings, c
             top = answer["embeds"][0]
             assert top["title"] == "1. Syrian forces break ISIS siege of Deir Ezzor"
             assert top["url"] == "https://example.com/deir-ezzor"
-            assert top["footer"]["text"].startswith("Example News · score ")
+            assert top["footer"]["text"] == "Example News · best match"  # strength in words, not a raw score
+            assert all(e["footer"]["text"].endswith(" · also relevant") for e in answer["embeds"][1:])
             assert top["description"].startswith("Published <t:1504612800:D>\n")  # 2017-09-05, a Discord timestamp
             assert "**" in top["description"]  # the highlighted sentence
             shown = unmarked(top["description"].split("\n", 1)[1]).removeprefix("… ").removesuffix(" …")

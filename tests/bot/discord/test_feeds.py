@@ -70,7 +70,7 @@ def test_follow_then_the_poller_indexes_and_ask_quotes_it(settings: Settings, ht
             assert top["title"] == "1. Owls nest in the bell tower" and top["url"] == http_server.url("/owls")
             assert top["description"].startswith("Published <t:1714636800:D>\n")  # 2024-05-02 08:00 UTC
             assert "Five owlets hatched in May." in top["description"]
-            assert top["footer"]["text"].startswith("Village News · score ")
+            assert top["footer"]["text"] == "Village News · best match"
 
             # A new entry, seen when the feed is next due (made due now rather than waiting 30 minutes)
             http_server.route("/bats", page("Bats return", "Forty pipistrelle bats returned to the old barn."))

@@ -121,17 +121,20 @@ def test_only_http_links_are_used() -> None:
         assert safe_url(bad) is None
 
 
-def test_footer_is_source_and_score_and_the_date_a_discord_timestamp() -> None:
+def test_footer_is_source_and_strength_in_words_and_the_date_a_discord_timestamp() -> None:
     p = Passage("a", "T", "Example News", "https://e.com", "2017-09-05", "Text.", 0, 5, (0, 5), 0.6871)
-    assert footer_text(p) == "Example News · score 0.69"
+    assert footer_text(p, 1) == "Example News · best match"
+    assert footer_text(p, 2) == "Example News · also relevant"
+    assert [e.footer.text for e in page_embeds([p, p], 4)] == ["Example News · also relevant"] * 2
+    assert "0.69" not in str(page_embeds([p], 1)[0].to_dict())  # no raw score anywhere
     # a day alone is noon UTC: the same calendar day for readers from UTC-11 to UTC+11
     assert page_embeds([p], 1)[0].description == "Published <t:1504612800:D>\n**Text.**"
     timed = replace(p, date="2024-04-29T09:00:00+01:00")
     assert page_embeds([timed], 1)[0].description.startswith("Published <t:1714377600:D>\n")
     assert page_embeds([replace(p, date=None)], 1)[0].description == "Undated\n**Text.**"
-    assert footer_text(Passage("a", "T", None, None, None, "Text.", 0, 5, (0, 5), 0.1)) == "unknown source · score 0.10"
+    assert footer_text(Passage("a", "T", None, None, None, "Text.", 0, 5, (0, 5), 0.1), 1) == "unknown source · best match"
     long = Passage("a", "T", "word " * 1000, None, "2017", "Text.", 0, 5, (0, 5), 0.1)
-    assert dlen(footer_text(long)) < 300
+    assert dlen(footer_text(long, 1)) < 300
 
 
 def test_clip_words_never_cuts_a_word() -> None:
