@@ -88,11 +88,18 @@ class FetchSettings:
 class DiscordSettings:
     token_file: str = ""
     allowed_channels: list[int] = field(default_factory=list, metadata={"range": (1, 2**64 - 1)})  # snowflakes
-    admin_role: str = ""
+    admin_role_id: int = _ranged(0, 0, 2**64 - 1)  # 0 = none, else a role's snowflake (a name can be copied)
     cooldown_seconds: float = _ranged(10.0, 0.0, 86_400.0)
     max_upload_kb: int = _ranged(2048, 1, 500 * 1024)
     sync_guild: int = _ranged(0, 0, 2**64 - 1)  # 0 = global sync, else a guild's snowflake
     page_timeout_seconds: float = _ranged(300.0, 0.1, 86_400.0)
+
+
+# Keys that were replaced: reading one is an error that says what to write instead.
+RETIRED_KEYS = {
+    "discord.admin_role": "the admin role is set by its id, which no other role can copy: "
+                          "'admin_role_id = <id>' (Developer Mode on: Server Settings > Roles > ... > Copy Role ID)",
+}
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,8 @@ def _build(cls: type, data: dict[str, Any], prefix: str, path: Path, text: str) 
     values: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
+        if dotted in RETIRED_KEYS:
+            raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' is no longer read: {RETIRED_KEYS[dotted]}")
         if key not in ranges:
             choices = ", ".join(sorted(ranges))
             raise ConfigError(f"{_where(path, text, dotted)}: unknown key '{dotted}' (known here: {choices})")

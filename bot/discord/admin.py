@@ -29,13 +29,18 @@ UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".json", ".jsonl")
 FAILURES_SHOWN = 5
 
 
-def is_admin(interaction: discord.Interaction, admin_role: str) -> bool:
-    """Manage Server (or Administrator) in this channel, or the configured admin role by name."""
+def is_admin(interaction: discord.Interaction, admin_role_id: int) -> bool:
+    """Manage Server (or Administrator) in this channel, or the configured admin role.
+
+    Checked at run time as well as by ``default_permissions``: a server can open the commands to
+    anyone in its Integrations settings. The role is matched by id because anyone who may create
+    roles can give one the admin role's name.
+    """
     perms = interaction.permissions
     if perms.manage_guild or perms.administrator:
         return True
     user = interaction.user
-    return bool(admin_role) and isinstance(user, discord.Member) and any(r.name == admin_role for r in user.roles)
+    return bool(admin_role_id) and isinstance(user, discord.Member) and user.get_role(admin_role_id) is not None
 
 
 def _when(iso: str | None) -> str:
@@ -80,16 +85,18 @@ class AdminCog(commands.Cog):
 
     async def _refuse_non_admin(self, interaction: discord.Interaction) -> bool:
         """True (after a polite ephemeral refusal) when the user may not use admin commands."""
-        role = self.bot.settings.discord.admin_role
-        if is_admin(interaction, role):
+        role_id = self.bot.settings.discord.admin_role_id
+        if is_admin(interaction, role_id):
             return False
-        who = "people with the Manage Server permission" + (f" or the “{escape_text(role)}” role" if role else "")
+        # A role mention shows the role's current name and, with NO_PINGS, notifies nobody.
+        who = "people with the Manage Server permission" + (f" or the <@&{role_id}> role" if role_id else "")
         await interaction.response.send_message(render.notice(f"Sorry, only {who} can use this command."),
                                                 ephemeral=True, allowed_mentions=NO_PINGS)
         return True
 
     @app_commands.command(name="index")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members
     @app_commands.describe(file="A .txt, .md, .html, .json or .jsonl file of articles",
                            url="Or a link to an article page (http or https)")
     async def index(self, interaction: discord.Interaction, file: Optional[discord.Attachment] = None,
@@ -166,6 +173,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="follow")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members
     @app_commands.describe(url="An RSS, Atom or RDF feed, or a news site's page that announces one",
                            name="What to call it (default: the feed's title)")
     async def follow(self, interaction: discord.Interaction, url: str, name: Optional[str] = None) -> None:
@@ -191,6 +199,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="unfollow")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members
     @app_commands.describe(feed="The feed's name or URL (see /feeds)")
     async def unfollow(self, interaction: discord.Interaction, feed: str) -> None:
         """Stop following a feed; its articles stay in the index (server managers only)."""
@@ -207,6 +216,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="feeds")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members
     async def feeds(self, interaction: discord.Interaction) -> None:
         """List the feeds followed: last checked, last new article, last error (server managers only)."""
         if await self._refuse_non_admin(interaction):
@@ -216,6 +226,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="stats")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members
     async def stats(self, interaction: discord.Interaction) -> None:
         """Show the index size, the model, uptime and questions answered (server managers only)."""
         if await self._refuse_non_admin(interaction):

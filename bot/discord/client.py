@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -21,6 +25,41 @@ from index.config import Settings
 from index.engine import Engine
 
 log = logging.getLogger("quotebot.discord")
+
+SYNC_RECORD = "discord-commands.json"  # in the index folder: "app/guild" -> digest of the commands last synced
+
+
+async def commands_digest(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> str:
+    """A digest of exactly what ``tree.sync(guild=guild)`` would send (keys sorted, so it is stable)."""
+    commands = tree.get_commands(guild=guild)
+    if tree.translator:
+        payload = [await c.get_translated_payload(tree, tree.translator) for c in commands]
+    else:
+        payload = [c.to_dict(tree) for c in commands]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def read_sync_record(path: Path) -> dict[str, str]:
+    """The digests last synced; a missing or unreadable record is empty, so the commands get synced."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        log.warning("ignoring the unreadable %s (%s): syncing the slash commands", path, exc)
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def write_sync_record(path: Path, key: str, digest: str) -> None:
+    """Record ``digest`` under ``key``, atomically (a torn record would only cost one extra sync, but still)."""
+    record = {**read_sync_record(path), key: digest}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def intents() -> discord.Intents:
@@ -78,21 +117,33 @@ class QuotebotBot(commands.Bot):
         await super().close()
 
     async def sync_commands(self) -> None:
-        """Register the slash commands: with one guild at once (for testing), or globally."""
+        """Register the slash commands with one guild at once (for testing) or globally, only when their
+        definitions changed since the last sync: Discord rate-limits syncs (about 200 a day per guild)."""
         guild_id = self.settings.discord.sync_guild
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        where = f"to guild {guild_id}" if guild_id else "globally"
+        record = self.engine.folder / SYNC_RECORD
+        key = f"{self.application_id}/{guild_id or 'global'}"
+        digest = await commands_digest(self.tree, guild)
+        if (await asyncio.to_thread(read_sync_record, record)).get(key) == digest:
+            log.info("commands unchanged; not synced %s (delete %s to force a sync)", where, record)
+            return
         try:
-            if guild_id:
-                guild = discord.Object(id=guild_id)
-                self.tree.copy_global_to(guild=guild)
-                synced = await self.tree.sync(guild=guild)
-                log.info("synced %d slash commands to guild %d", len(synced), guild_id)
-            else:
-                synced = await self.tree.sync()
-                log.info("synced %d slash commands globally (Discord may take a while to show them)", len(synced))
+            synced = await self.tree.sync(guild=guild)
         except discord.HTTPException as exc:
             # The bot still answers mentions; the fix is on Discord's side, so say which one.
             log.error("could not sync slash commands (%s %s): invite the bot with the 'applications.commands' "
                       "scope%s", exc.status, exc.text, f" to guild {guild_id}" if guild_id else "")
+            return
+        log.info("synced %d slash commands %s%s", len(synced), where,
+                 "" if guild_id else " (Discord may take a while to show them)")
+        try:
+            await asyncio.to_thread(write_sync_record, record, key, digest)
+        except OSError as exc:
+            log.warning("could not record the synced commands in %s (%s): they will be synced again at the next "
+                        "start", record, exc)
 
     async def on_ready(self) -> None:
         log.info("connected as %s (id %s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))

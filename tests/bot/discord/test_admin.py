@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
+
+import pytest
 
 from bot.discord.admin import duration
+from index.config import load_settings
 from index.engine import Engine
-from tests.bot.discord.fake_discord import MANAGE_GUILD, FakeDiscord, user
+from index.errors import ConfigError
+from tests.bot.discord.fake_discord import MANAGE_GUILD, FakeDiscord, snowflake, user
 from tests.bot.discord.harness import TOKEN, callback_to, followup_to, running_bot, with_discord
+
+ADMIN_COMMANDS = {"index", "stats", "follow", "unfollow", "feeds"}
 
 BEES = "did honeybee colonies return to rooftop hives?"
 NEW_ARTICLE = {"id": "bees", "title": "Bees return to the city", "source": "Town Crier", "date": "2024-04-01",
@@ -16,17 +23,38 @@ NEW_ARTICLE = {"id": "bees", "title": "Bees return to the city", "source": "Town
                "text": "Honeybee colonies returned to rooftop hives this spring. Beekeepers counted forty hives."}
 
 
+def test_admin_commands_are_registered_for_manage_server_only(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            registered = {c["name"]: c for c in fake.commands}
+            assert ADMIN_COMMANDS <= registered.keys()
+            for name in ADMIN_COMMANDS:  # Discord hides them from members without Manage Server
+                # discord.py sends the bit field as a number; Discord stores and returns the string "32".
+                assert str(registered[name]["default_member_permissions"]) == str(MANAGE_GUILD) == "32", name
+            assert registered["ask"]["default_member_permissions"] is None
+
+    asyncio.run(scenario())
+
+
 def test_non_admins_are_refused_politely(fake_settings, corpus_engine: Engine) -> None:
     async def scenario() -> None:
-        async with running_bot(with_discord(fake_settings, admin_role="Quote Admins"), corpus_engine) as (fake, _):
+        fake = FakeDiscord(token=TOKEN)
+        role_id = fake.admin_role["id"]
+        async with running_bot(with_discord(fake_settings, admin_role_id=int(role_id)), corpus_engine,
+                               fake=fake) as (fake, _):
+            # Anyone with Manage Roles can make a role with the admin role's name: it must not count.
+            impostor = {**fake.admin_role, "id": snowflake(), "position": 2}
+            await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": fake.guild_id, "role": impostor})
             upload = fake.add_attachment("bees.jsonl", json.dumps(NEW_ARTICLE).encode())
-            for name, options in (("stats", {}), ("index", {"file": upload})):
-                token = await fake.slash(user("eve"), name, options, attachments=[upload])
-                refused = (await fake.wait_for(callback_to(token))).body
-                assert refused["type"] == 4 and refused["data"]["flags"] == 64
-                assert refused["data"]["content"] == ("Sorry, only people with the Manage Server permission or the "
-                                                      "“Quote Admins” role can use this command.")
+            for who, roles in ((user("eve"), None), (user("mallory"), [impostor["id"]])):
+                for name, options in (("stats", {}), ("index", {"file": upload}), ("feeds", {})):
+                    token = await fake.slash(who, name, options, roles=roles, attachments=[upload])
+                    refused = (await fake.wait_for(callback_to(token))).body
+                    assert refused["type"] == 4 and refused["data"]["flags"] == 64
+                    assert refused["data"]["content"] == ("Sorry, only people with the Manage Server permission or "
+                                                          f"the <@&{role_id}> role can use this command.")
             assert not [c for c in fake.calls if c.path.startswith("/webhooks/")]
+            assert corpus_engine.stats()["articles"] == 3
 
     asyncio.run(scenario())
 
@@ -34,7 +62,7 @@ def test_non_admins_are_refused_politely(fake_settings, corpus_engine: Engine) -
 def test_stats_for_manage_server_or_the_admin_role(fake_settings, corpus_engine: Engine) -> None:
     async def scenario() -> None:
         fake = FakeDiscord(token=TOKEN)
-        settings = with_discord(fake_settings, admin_role=fake.admin_role["name"])
+        settings = with_discord(fake_settings, admin_role_id=int(fake.admin_role["id"]))
         async with running_bot(settings, corpus_engine, fake=fake) as (fake, bot):
             bot.answered = 7
             by_permission = await fake.slash(user("mod"), "stats", permissions=MANAGE_GUILD)
@@ -47,6 +75,35 @@ def test_stats_for_manage_server_or_the_admin_role(fake_settings, corpus_engine:
                 assert "**Uptime:** 0 s" in text and "**Questions answered:** 7" in text
 
     asyncio.run(scenario())
+
+
+def test_without_an_admin_role_only_manage_server_is_named(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            token = await fake.slash(user("helper"), "stats", roles=[fake.admin_role["id"]])
+            refused = (await fake.wait_for(callback_to(token))).body["data"]
+            assert refused["content"] == "Sorry, only people with the Manage Server permission can use this command."
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(("line", "error"), [
+    ('admin_role = "Quote Admins"', r":2: 'discord.admin_role' is no longer read: the admin role is set by its id"),
+    ("admin_role_id = -1", r":2: 'discord.admin_role_id' must be from 0 to 18,446,744,073,709,551,615, got -1"),
+    ('admin_role_id = "123"', r":2: 'discord.admin_role_id' must be int, got '123'"),
+])
+def test_admin_role_id_is_checked_when_the_config_loads(tmp_path: Path, line: str, error: str) -> None:
+    config = tmp_path / "quotebot.toml"
+    config.write_text(f"[discord]\n{line}\n")
+    with pytest.raises(ConfigError, match=error) as caught:
+        load_settings(config)
+    assert "\n" not in str(caught.value)
+
+
+def test_admin_role_id_is_read(tmp_path: Path) -> None:
+    config = tmp_path / "quotebot.toml"
+    config.write_text("[discord]\nadmin_role_id = 1300000000000000042\n")
+    assert load_settings(config).discord.admin_role_id == 1300000000000000042
 
 
 def test_index_an_attachment_then_answer_from_it(fake_settings, corpus_engine: Engine) -> None:
