@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import discord
 
-from bot.discord.safety import URL_PATTERN, escape_text
+from bot.discord.safety import URL_PATTERN, break_invites, escape_text
 from index.dates import timestamp
 from index.sentences import split_sentences
 from index.types import Answer, Passage
@@ -155,6 +155,7 @@ def quote_span(text: str, highlight: tuple[int, int], limit: int) -> tuple[str, 
     Whole sentences around the highlighted one are kept while they fit; if the highlighted sentence
     alone is too long, it is shown from its first word up to the last whole word that fits.
     """
+    text = break_invites(text)  # on the whole text, as a cut or a bold marker may split an invite; same offsets
     bold = _trimmed(text, *highlight) if highlight[0] < highlight[1] else None
 
     def fits(a: int, b: int) -> bool:

@@ -20,8 +20,9 @@ NO_PINGS = discord.AllowedMentions.none()
 _ZWSP = "\u200b"
 # Markdown characters escape_markdown leaves alone (a second "[x](url)" on a line, for one): every
 # one without a backslash gets one. "[" is enough to break a masked link; a "]" stays bare, as a
-# backslash before it would join a URL that ends right there.
-_UNESCAPED_SPECIAL = re.compile(r"(?<!\\)((?:\\\\)*)([*_~|`\[])")
+# backslash before it would join a URL that ends right there. A "<" gets one too: Discord would read
+# "<" up to a later "://…>" as one link, across lines and markdown.
+_UNESCAPED_SPECIAL = re.compile(r"(?<!\\)((?:\\\\)*)([*_~|`\[<])")
 # escape_markdown puts its backslash before the indent of an indented list item ("  - x"), where it
 # shows as a backslash; it belongs next to the dash.
 _INDENTED_DASH = re.compile(r"^\\(\s+)-", re.M)
@@ -36,21 +37,38 @@ _ANGLE_TOKEN = re.compile(r"<(?=[@#/:]|[a-z]+:)")
 # Discord shows a bare URL as a link, taking every character up to whitespace literally (no markdown,
 # no escapes inside); the same pattern as discord.utils' own. A backslash added there would show.
 URL_PATTERN = re.compile(r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")
+# What escape_text splits on: a URL already in "<…>" (Discord shows it without the brackets and
+# without a preview), or a bare one up to a ">" too, so that wrapping it in "<…>" ends where it did;
+# a scheme alone too, so that no escape added after it can become part of a link.
+_LINK = re.compile(r"(<)([a-zA-Z][\w+.-]*:/[^\s>]+)>|(?:https?|steam)://(?:[^\s<>]*[^<>.,:;\"'\]\s])?", re.I)
+# Server invites (Discord shows a card with a Join button for them, even without "https://"): every
+# "/" in one becomes a division slash "∕", so it reads the same but is no link and no invite.
+_INVITE = re.compile(r"(?:https?://)?(?:[\w-]+\.)?(?:discord(?:app)?\.com/+invite|discord\.gg)/", re.I)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def escape_text(text: str) -> str:
-    """Article or user text as Discord shows it literally: no formatting, links, spoilers or mentions.
+    """Article or user text as Discord shows it literally: no formatting, links, spoilers or mentions,
+    no link previews and no server invites.
 
-    Only backslashes and zero-width spaces are added, so what a reader sees is the text verbatim.
-    Bare URLs stay as they are: Discord reads them literally (a masked link needs a "[", escaped here).
+    Only backslashes, zero-width spaces and "<…>" around URLs are added (Discord shows a URL in "<…>"
+    without the brackets, as a link with no preview), so what a reader sees is the text verbatim, save
+    that an invite's slashes are division slashes (``break_invites``).
     """
     out, pos = [], 0
-    for url in URL_PATTERN.finditer(text):
-        out += [_escape_plain(text[pos : url.start()]), url.group()]
+    text = break_invites(text)
+    for url in _LINK.finditer(text):
+        # A URL the text itself put in "<…>" keeps its brackets visible: escaped ones around ours.
+        link = "\\<<" + url.group(2) + ">\\>" if url.group(1) else "<" + url.group() + ">"
+        out += [_escape_plain(text[pos : url.start()]), link]
         pos = url.end()
     out.append(_escape_plain(text[pos:]))
     return "".join(out)
+
+
+def break_invites(text: str) -> str:
+    """``text`` with every Discord server invite made inert: its slashes become division slashes."""
+    return _INVITE.sub(lambda m: m.group().replace("/", "\u2215"), text)
 
 
 def _escape_plain(text: str) -> str:

@@ -94,8 +94,8 @@ def unmarked(markdown: str, *, bold: bool = False) -> str:
                 and not markdown[i + 1].isspace():
             out.append(markdown[i + 1])
             i += 2
-        elif url:
-            out.append(url.group())
+        elif url:  # shown literally; a URL in "<…>" without the brackets (and without a preview)
+            out.append(url.group()[1:-1] if url.group().startswith("<") else url.group())
             i = url.end()
         elif markdown.startswith("**", i) and not bold:
             i += 2

@@ -83,8 +83,8 @@ def test_mention_is_answered_in_reply_and_other_messages_are_not_read(fake_setti
 
 HOSTILE = {  # what the garden article says -> how the bot must send it
     "@everyone": "@\u200beveryone", "@here": "@\u200bhere",
-    "<@123456789012345678>": "<\u200b@\u200b123456789012345678>",
-    "<@&223456789012345678>": "<\u200b@\u200b&223456789012345678>",
+    "<@123456789012345678>": "\\<\u200b@\u200b123456789012345678>",
+    "<@&223456789012345678>": "\\<\u200b@\u200b&223456789012345678>",
     "[this tomato link](https://evil.example)": "\\[this tomato link](",
     "||a tomato spoiler||": "\\|\\|a tomato spoiler\\|\\|",
     "**bold tomato**": "\\*\\*bold tomato\\*\\*", "`tomato code`": "\\`tomato code\\`",
@@ -114,7 +114,7 @@ def test_quoted_text_cannot_ping_format_link_or_spoil(fake_settings, corpus_engi
                             seen.add(raw)
                     assert unmarked(text).strip("… ") in TEXTS["garden"]
                     assert e["title"].endswith(". \\*\\*Gardeners\\*\\* \\_say\\_ @\u200beveryone "
-                                               "<\u200b@\u200b123456789012345678>")
+                                               "\\<\u200b@\u200b123456789012345678>")
                     assert "url" not in e  # javascript: is never linked
             assert seen == set(HOSTILE), set(HOSTILE) - seen
             assert "@everyone" not in bodies[0]["content"] and "<@&" not in bodies[0]["content"]

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from bot.discord.render import (DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span, _trimmed,
                                 answer_pages, clip_words, dlen, footer_text, limit_problems, page_embeds, quote_span, safe_url)
+from bot.discord.safety import break_invites
 from index.sentences import split_sentences
 from index.types import Answer, Passage
 from tests.bot.discord.harness import unmarked
 
 TOKENS = ["**", "@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "<#323456789012345678>",
           "[x](https://e.com)", "||", "`", "```", "\\", "_", "~~", "<t:1:R>", "https://a.com/x_y", "😀", "…", "*",
-          "</ask:1>", "<:emoji:1>", "’"]
+          "</ask:1>", "<:emoji:1>", "’", "discord.gg/abc", "https://discord.com/invite/x"]
 SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n", ". ", ". ", "! ", "? ", ".\n", "\n> ", "\n# ", "\n- ", "\n1. ",
               "\n  - "]
 
@@ -65,6 +66,7 @@ def test_any_passage_set_renders_within_every_limit(items: list[Passage], per_pa
 
 
 def _expected_visible(text: str, a: int, b: int) -> str:
+    text = break_invites(text)
     return (ELLIPSIS + " " if text[:a].strip() else "") + text[a:b] + (" " + ELLIPSIS if text[b:].strip() else "")
 
 
@@ -107,6 +109,12 @@ def test_a_sentence_longer_than_the_space_is_cut_after_a_whole_word() -> None:
     text = "Short one. " + " ".join(["word"] * 100) + " end."
     markdown, a, b = quote_span(text, (11, len(text)), 60)
     assert markdown.startswith("… **word word") and markdown.endswith("word** …") and dlen(markdown) <= 60
+
+
+def test_an_invite_split_by_the_bold_marker_is_still_broken() -> None:
+    text = "Join us at discord.gg/abc now."
+    markdown, _, _ = quote_span(text, (text.index("gg"), len(text)), 4096)
+    assert "discord.gg/" not in markdown.replace("**", "") and "\u2215abc" in markdown
 
 
 def test_escaping_counts_against_the_limit() -> None:

@@ -11,13 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.discord.cooldown import Cooldown
-from bot.discord.safety import NO_PINGS, REPO_ROOT, URL_PATTERN, RedactingFormatter, escape_text, load_token
+from bot.discord.safety import (NO_PINGS, REPO_ROOT, URL_PATTERN, RedactingFormatter, break_invites, escape_text,
+                                load_token)
 from index.config import DiscordSettings
 from index.errors import QuotebotError
 from tests.bot.discord.harness import visible
 
 PIECES = list("*_~|`[]()<>@#&!-:/\\>.1 \n\u200b") + ["everyone", "here", "123456789012345678", "https://a.com/x_y",
-                                                       "t:", "a", "  "]
+                                                       "t:", "a", "  ", "https://", "discord.gg/", "discord.com/invite/", "DiscordApp.com/invite/",
+                                                       "https://discord.gg/abc", "www.", "x.org/p?q=1", "."]
 HOSTILE = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 
 
@@ -39,11 +41,30 @@ def _unescaped_specials(escaped: str) -> list[str]:
 @given(st.text() | HOSTILE)
 def test_escaped_text_shows_verbatim_and_cannot_format_link_spoil_or_mention(text: str) -> None:
     escaped = escape_text(text)
-    assert visible(escaped) == text.replace("\u200b", "")  # the reader sees the text itself
+    assert visible(escaped) == break_invites(text).replace("\u200b", "")  # the reader sees the text itself
     assert _unescaped_specials(escaped) == []  # bold, italics, underline, strike, spoilers, code, links
     for line in URL_PATTERN.sub("https://u", escaped).split("\n"):
         assert not re.match(r"\s*(#|>|-|\+|\d+\.\s)", line), line  # headings, quotes, lists, subtext
     assert not re.search(r"@(everyone|here)|<[@#/:]|<t:", URL_PATTERN.sub("https://u", escaped))
+
+
+INVITE = re.compile(r"discord(?:app)?\.com/+invite/|discord\.gg/", re.I)
+
+
+@given(st.text() | HOSTILE)
+def test_escaped_text_has_no_live_invite_and_no_link_with_a_preview(text: str) -> None:
+    escaped = escape_text(text)
+    assert not INVITE.search(escaped.replace("\u200b", ""))  # no invite card, no Join button
+    # Discord previews only a bare link; every link left is in "<…>".
+    assert all(m.group().startswith("<") for m in URL_PATTERN.finditer(escaped)), escaped
+
+
+def test_invites_and_bare_links_read_the_same_but_are_inert() -> None:
+    text = "Join discord.gg/abc or https://discord.com/invite/xyz, see https://e.com/a_b. <https://f.org>"
+    assert visible(escape_text(text)) == (
+        "Join discord.gg\u2215abc or https:\u2215\u2215discord.com\u2215invite\u2215xyz, see https://e.com/a_b. <https://f.org>")
+    assert escape_text("see https://e.com/a_b.") == "see <https://e.com/a_b>."
+    assert visible(escape_text("x https://e.com/a>b")) == "x https://e.com/a>b"
 
 
 def test_no_pings_allows_nothing() -> None:
