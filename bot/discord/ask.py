@@ -31,8 +31,24 @@ UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may stil
                "articles with /index). The details are in the bot's log.")
 
 
+def link_buttons(page: Page) -> list[discord.ui.Button]:
+    """The page's "Open article N" buttons: links, handled by Discord itself, so they never time out."""
+    return [discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url) for label, url in page.links]
+
+
+def link_view(page: Page) -> discord.ui.View | None:
+    """A view of only the page's link buttons (a one-page answer), or None when it has none."""
+    if not page.links:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in link_buttons(page):
+        view.add_item(button)
+    return view
+
+
 class PageView(discord.ui.View):
-    """Back/More buttons over an answer's pages; only the asker may use them, until the timeout."""
+    """Back/More buttons over an answer's pages, with the shown page's link buttons below them; only the
+    asker may page, until the timeout."""
 
     def __init__(self, pages: list[Page], owner_id: int, timeout: float) -> None:
         super().__init__(timeout=timeout)
@@ -40,11 +56,18 @@ class PageView(discord.ui.View):
         self.owner_id = owner_id
         self.index = 0
         self.message: discord.Message | discord.WebhookMessage | None = None
+        self._links: list[discord.ui.Button] = []
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.back.disabled = self.index == 0
         self.more.disabled = self.index >= len(self.pages) - 1
+        for button in self._links:
+            self.remove_item(button)
+        self._links = link_buttons(self.pages[self.index])
+        for button in self._links:
+            button.row = 1  # under Back/More (row 0); at most 5 quotes a page, so one row
+            self.add_item(button)
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         if interaction.user.id == self.owner_id:
@@ -71,10 +94,10 @@ class PageView(discord.ui.View):
         await self._show(interaction)
 
     async def on_timeout(self) -> None:
-        # Remove the buttons, so nobody presses one that no longer answers.
+        # Remove the paging buttons, so nobody presses one that no longer answers; the links stay.
         if self.message is not None:
             try:
-                await self.message.edit(view=None, allowed_mentions=NO_PINGS)
+                await self.message.edit(view=link_view(self.pages[self.index]), allowed_mentions=NO_PINGS)
             except discord.HTTPException as exc:  # deleted message, or an interaction token past 15 min
                 log.debug("could not remove the buttons: %s", exc)
 
@@ -97,9 +120,9 @@ class AskCog(commands.Cog):
         wanted = results if results is not None else self.bot.settings.search.results
         return min(max(wanted, 1), render.PER_PAGE_MAX)
 
-    def _view(self, pages: list[Page], owner_id: int, *, slash: bool) -> PageView | None:
+    def _view(self, pages: list[Page], owner_id: int, *, slash: bool) -> discord.ui.View | None:
         if len(pages) < 2:
-            return None
+            return link_view(pages[0])
         timeout = self.bot.settings.discord.page_timeout_seconds
         return PageView(pages, owner_id, min(timeout, TOKEN_LIFETIME) if slash else timeout)
 
@@ -140,8 +163,10 @@ class AskCog(commands.Cog):
         if view is None:
             await interaction.followup.send(content=first.content, embeds=first.embeds, allowed_mentions=NO_PINGS)
         else:
-            view.message = await interaction.followup.send(content=first.content, embeds=first.embeds, view=view,
-                                                           allowed_mentions=NO_PINGS, wait=True)
+            sent = await interaction.followup.send(content=first.content, embeds=first.embeds, view=view,
+                                                   allowed_mentions=NO_PINGS, wait=True)
+            if isinstance(view, PageView):
+                view.message = sent
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -170,5 +195,5 @@ class AskCog(commands.Cog):
         first = pages[0]
         sent = await message.reply(content=first.content, embeds=first.embeds, view=view,
                                    allowed_mentions=NO_PINGS, mention_author=False)
-        if view is not None:
+        if isinstance(view, PageView):
             view.message = sent

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import discord
@@ -41,10 +41,12 @@ NO_MATCH = ("Sorry, I couldn't find a good match for that in the indexed article
 
 @dataclass
 class Page:
-    """One message's worth of an answer."""
+    """One message's worth of an answer, with an "Open article" link (label, url) per quote that has an
+    http(s) address."""
 
     content: str
     embeds: list[discord.Embed]
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 def dlen(text: str) -> int:
@@ -236,6 +238,11 @@ def page_embeds(passages: Sequence[Passage], first_rank: int) -> list[discord.Em
     return embeds
 
 
+def article_links(passages: Sequence[Passage], first_rank: int) -> list[tuple[str, str]]:
+    """An "Open article N" button's label and address per quote; none for a file:// or other address."""
+    return [(f"Open article {first_rank + n}", url) for n, p in enumerate(passages) if (url := safe_url(p.url))]
+
+
 def _question_line(question: str) -> str:
     return clip_words(question, QUESTION_SHOWN_MAX)
 
@@ -258,7 +265,7 @@ def answer_pages(answer: Answer, per_page: int) -> list[Page]:
         content = f"**{head}** for: {_question_line(answer.question)}"
         if start == 0 and answer.answer is not None:
             content += "\n" + answer_line(answer)
-        pages.append(Page(content=content, embeds=page_embeds(group, start + 1)))
+        pages.append(Page(content=content, embeds=page_embeds(group, start + 1), links=article_links(group, start + 1)))
     return pages
 
 
@@ -309,6 +316,14 @@ def limit_problems(payload: dict) -> list[str]:
                 problems.append("field over limit")
         if e.get("url") is not None and safe_url(e["url"]) is None:
             problems.append("url not http(s)")
+    rows = payload.get("components") or []
+    if len(rows) > 5 or any(len(row.get("components") or []) > 5 for row in rows):
+        problems.append("more than 5 rows of 5 components")
+    for c in (c for row in rows for c in row.get("components") or []):
+        if c.get("style") == 5 and safe_url(c.get("url")) is None:
+            problems.append("link button url not http(s)")
+        if dlen(c.get("label") or "") > 80:
+            problems.append("button label over 80")
     if sum(embed_chars(e) for e in embeds) > EMBED_TOTAL_LIMIT:
         problems.append("embeds over 6000 in total")
     return problems

@@ -55,6 +55,10 @@ def test_slash_ask_defers_then_answers_with_one_embed_per_quote(fake_settings, c
             ranks = [e["title"].split(".")[0] for e in answer["embeds"]]
             assert ranks == [str(n) for n in range(1, len(ranks) + 1)]
             assert ("More" in buttons(answer)) == (total > 5)
+            link = buttons(answer)["Open article 1"]  # a link button per quote, paged or not
+            assert link["style"] == 5 and link["url"] == "https://example.com/deir-ezzor" and "custom_id" not in link
+            assert {k for k in buttons(answer) if k.startswith("Open article")} == {
+                f"Open article {n + 1}" for n, e in enumerate(answer["embeds"]) if "url" in e}
 
     asyncio.run(scenario())
 
@@ -196,6 +200,8 @@ def test_more_pages_for_the_asker_only(fake_settings, corpus_engine) -> None:
                 shown = f"{first}–{first + 1}" if first < total else f"{first}"
                 assert page["data"]["content"].startswith(f"**Quote{'s' if first < total else ''} {shown} of {total}**")
                 assert page["data"]["embeds"][0]["title"].startswith(f"{first}. ")
+                assert [k for k in buttons(page["data"]) if k.startswith("Open")] == [
+                    f"Open article {n}" for n in range(first, min(first + 2, total + 1))]  # this page's quotes
             assert buttons(page["data"])["More"]["disabled"] and not buttons(page["data"])["Back"]["disabled"]
             back = await fake.click(alice, message, buttons(answer)["Back"]["custom_id"])
             previous = (await fake.wait_for(callback_to(back))).body["data"]["embeds"][0]["title"]
@@ -215,7 +221,9 @@ def test_more_button_stops_working_after_the_timeout(fake_settings, corpus_engin
                            and int(m["message_reference"]["message_id"]) == int(asked["id"]))
             assert "More" in buttons(reply.body)
             edit = await fake.wait_for(lambda c: c.method == "PATCH" and c.path.endswith(f"/messages/{message['id']}"))
-            assert edit.body["components"] == []  # the buttons are gone
+            assert list(buttons(edit.body)) == ["Open article 1", "Open article 2", "Open article 3", "Open article 4",
+                                                "Open article 5"]  # paging gone; the links stay
+            assert all(b["style"] == 5 for b in buttons(edit.body).values())
             press = await fake.click(alice, message, buttons(reply.body)["More"]["custom_id"])
             await asyncio.sleep(0.3)
             assert not [c for c in fake.calls if callback_to(press)(c)]
@@ -223,7 +231,7 @@ def test_more_button_stops_working_after_the_timeout(fake_settings, corpus_engin
             token = await fake.slash(alice, "ask", {"question": "volcano eruption ash valley"})
             await fake.wait_for(followup_to(token))
             edit = await fake.wait_for(lambda c: c.method == "PATCH" and token in c.path)
-            assert edit.body["components"] == []
+            assert buttons(edit.body) and all(b["style"] == 5 for b in buttons(edit.body).values())
 
     asyncio.run(scenario())
 

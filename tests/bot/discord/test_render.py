@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.discord.render import (DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span, _trimmed,
-                                answer_pages, clip_words, dlen, footer_text, limit_problems, page_embeds, quote_span, safe_url)
+                                answer_pages, article_links, clip_words, dlen, footer_text, limit_problems, page_embeds, quote_span, safe_url)
 from bot.discord.safety import break_invites
 from index.sentences import split_sentences
 from index.types import Answer, Passage
@@ -61,7 +61,9 @@ def test_any_passage_set_renders_within_every_limit(items: list[Passage], per_pa
         assert len(pages) == math.ceil(len(items) / shown)
         assert [e.title.split(".")[0] for p in pages for e in p.embeds] == [str(n) for n in range(1, len(items) + 1)]
     for page in pages:
-        payload = {"content": page.content, "embeds": [e.to_dict() for e in page.embeds]}
+        links = [{"type": 2, "style": 5, "label": label, "url": url} for label, url in page.links]
+        payload = {"content": page.content, "embeds": [e.to_dict() for e in page.embeds],
+                   "components": [{"type": 1, "components": links}] if links else []}
         assert limit_problems(payload) == []
 
 
@@ -175,3 +177,11 @@ def test_the_answer_line_heads_the_first_page_escaped():
     assert "Answer" not in pages[1].content
     plain = Answer(question="who?", passages=(passage,), found=True)
     assert "\n" not in rendering.answer_pages(plain, 1)[0].content
+
+
+def test_an_open_article_link_per_quote_with_an_http_address() -> None:
+    ps = [Passage("a", "T", None, url, None, "Text.", 0, 5, (0, 5), 0.5)
+          for url in ("https://e.com/1", "file:///srv/news/2.txt", "javascript:alert(1)", "http://e.org/4")]
+    assert article_links(ps, 3) == [("Open article 3", "https://e.com/1"), ("Open article 6", "http://e.org/4")]
+    pages = answer_pages(Answer("q", tuple(ps), found=True), 2)
+    assert [p.links for p in pages] == [[("Open article 1", "https://e.com/1")], [("Open article 4", "http://e.org/4")]]
