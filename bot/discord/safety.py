@@ -39,8 +39,9 @@ _ANGLE_TOKEN = re.compile(r"<(?=[@#/:]|[a-z]+:)")
 URL_PATTERN = re.compile(r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")
 # What escape_text splits on: a URL already in "<…>" (Discord shows it without the brackets and
 # without a preview), or a bare one up to a ">" too, so that wrapping it in "<…>" ends where it did;
-# a scheme alone too, so that no escape added after it can become part of a link.
+# a scheme alone too, so that no backslash added after it can become part of a link.
 _LINK = re.compile(r"(<)([a-zA-Z][\w+.-]*:/[^\s>]+)>|(?:https?|steam)://(?:[^\s<>]*[^<>.,:;\"'\]\s])?", re.I)
+_SCHEME = re.compile(r"(?:https?|steam)://", re.I)
 # Server invites (Discord shows a card with a Join button for them, even without "https://"): every
 # "/" in one becomes a division slash "∕", so it reads the same but is no link and no invite.
 _INVITE = re.compile(r"(?:https?://)?(?:[\w-]+\.)?(?:discord(?:app)?\.com/+invite|discord\.gg)/", re.I)
@@ -59,7 +60,12 @@ def escape_text(text: str) -> str:
     text = break_invites(text)
     for url in _LINK.finditer(text):
         # A URL the text itself put in "<…>" keeps its brackets visible: escaped ones around ours.
-        link = "\\<<" + url.group(2) + ">\\>" if url.group(1) else "<" + url.group() + ">"
+        if url.group(1):
+            link = "\\<<" + url.group(2) + ">\\>"
+        elif _SCHEME.fullmatch(url.group()):  # a scheme alone: its "//" broken, so no escape after it joins a link
+            link = url.group()[:-1] + "\\/"
+        else:
+            link = "<" + url.group() + ">"
         out += [_escape_plain(text[pos : url.start()]), link]
         pos = url.end()
     out.append(_escape_plain(text[pos:]))

@@ -15,7 +15,7 @@ from index.config import FetchSettings, Settings
 from index.engine import Engine
 from index.feeds import Feed, FeedList
 from tests.bot.discord.fake_discord import MANAGE_GUILD, user
-from tests.bot.discord.harness import callback_to, followup_to, running_bot, with_discord
+from tests.bot.discord.harness import callback_to, followup_to, running_bot, visible, with_discord
 from tests.feeds_fixtures import page, rss
 from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
 
@@ -59,7 +59,7 @@ def test_follow_then_the_poller_indexes_and_ask_quotes_it(settings: Settings, ht
             assert (await fake.wait_for(callback_to(token))).body == {"type": 5, "data": {"flags": 64}}
             done = (await fake.wait_for(followup_to(token))).body
             assert done["flags"] == 64 and done["content"] == (
-                f"Following **Village News** ({http_server.url('/feed.xml')}): 1 entries now; I'll index them "
+                f"Following **Village News** (<{http_server.url('/feed.xml')}>): 1 entries now; I'll index them "
                 "shortly, and new ones every 30 min.")
             await eventually(lambda: bot.poller.polls >= 1)
             assert (bot.poller.last.new, bot.poller.last.failed) == (1, [])
@@ -93,7 +93,7 @@ def test_follow_then_the_poller_indexes_and_ask_quotes_it(settings: Settings, ht
 
             token = await fake.slash(mod, "unfollow", {"feed": "village news"}, permissions=MANAGE_GUILD)
             assert reply_text(await fake.wait_for(callback_to(token))) == (
-                f"Unfollowed **Village News** ({http_server.url('/feed.xml')}); its articles stay in the index.")
+                f"Unfollowed **Village News** (<{http_server.url('/feed.xml')}>); its articles stay in the index.")
             token = await fake.slash(mod, "unfollow", {"feed": "village news"}, permissions=MANAGE_GUILD)
             assert reply_text(await fake.wait_for(callback_to(token))) == (
                 "I'm not following “village news”: /feeds lists the feeds I follow.")
@@ -111,7 +111,7 @@ def test_follow_errors_and_non_admins(settings: Settings, http_server: LocalServ
         async with running_bot(settings, Engine(settings)) as (fake, _):
             token = await fake.slash(user("mod"), "follow", {"url": http_server.url("/page")}, permissions=MANAGE_GUILD)
             assert (await fake.wait_for(followup_to(token))).body["content"] == (
-                f"I can't follow that: {http_server.url('/page')}: not an RSS, Atom or RDF feed")
+                f"I can't follow that: <{http_server.url('/page')}>: not an RSS, Atom or RDF feed")
             for name, options in (("follow", {"url": http_server.url("/page")}), ("unfollow", {"feed": "x"}),
                                   ("feeds", {})):
                 token = await fake.slash(user("eve"), name, options)
@@ -130,17 +130,17 @@ def test_index_takes_a_url(settings: Settings, http_server: LocalServer) -> None
             mod = user("mod")
             token = await fake.slash(mod, "index", {"url": http_server.url("/cheese")}, permissions=MANAGE_GUILD)
             done = (await fake.wait_for(followup_to(token))).body["content"]
-            assert done.startswith(f"Indexed {http_server.url('/cheese')}: 1 added, 0 updated, 0 unchanged, 0 failed")
+            assert done.startswith(f"Indexed <{http_server.url('/cheese')}>: 1 added, 0 updated, 0 unchanged, 0 failed")
             asked = await fake.slash(user("alice"), "ask", {"question": "how many visitors came to the cheese fair?"})
             assert (await fake.wait_for(followup_to(asked))).body["embeds"][0]["title"] == "1. Cheese fair"
             for options, message in (({}, "Give a file or a url (one of them)."),
                                      ({"url": "ftp://x.example/a"}, "I can't index that: not a web address: "
                                       "'ftp://x.example/a' (give an http:// or https:// URL).")):
                 token = await fake.slash(mod, "index", options, permissions=MANAGE_GUILD)
-                assert reply_text(await fake.wait_for(callback_to(token))) == message
+                assert visible(reply_text(await fake.wait_for(callback_to(token)))) == message  # as Discord shows it
             token = await fake.slash(mod, "index", {"url": http_server.url("/gone")}, permissions=MANAGE_GUILD)
             failed = (await fake.wait_for(followup_to(token))).body["content"]
-            assert failed.startswith(f"Indexed {http_server.url('/gone')}: 0 added") and "404 Not Found" in failed
+            assert failed.startswith(f"Indexed <{http_server.url('/gone')}>: 0 added") and "404 Not Found" in failed
 
     asyncio.run(scenario())
 

@@ -65,6 +65,7 @@ def test_invites_and_bare_links_read_the_same_but_are_inert() -> None:
         "Join discord.gg\u2215abc or https:\u2215\u2215discord.com\u2215invite\u2215xyz, see https://e.com/a_b. <https://f.org>")
     assert escape_text("see https://e.com/a_b.") == "see <https://e.com/a_b>."
     assert visible(escape_text("x https://e.com/a>b")) == "x https://e.com/a>b"
+    assert escape_text("give an http:// URL, or http://*") == "give an http:/\\/ URL, or <http://*>"
 
 
 def test_no_pings_allows_nothing() -> None:
