@@ -127,11 +127,25 @@ class AskCog(commands.Cog):
         return PageView(pages, owner_id, min(timeout, TOKEN_LIFETIME) if slash else timeout)
 
     @staticmethod
-    def _failure(exc: QuotebotError) -> str:
+    def _failure(exc: Exception) -> str:
+        """The polite line for a failed question; the details go to the log, never to the channel."""
         if isinstance(exc, InputError):
             return render.notice(f"Sorry, I can't answer that: {exc}")
-        log.warning("question failed: %s", exc)
+        if isinstance(exc, QuotebotError):
+            log.warning("question failed: %s", exc)
+        else:
+            log.error("question failed unexpectedly", exc_info=exc)
         return UNAVAILABLE
+
+    @staticmethod
+    async def _fail_privately(interaction: discord.Interaction, text: str) -> None:
+        """After the public defer, the failure only for the asker: the first follow-up would fill the
+        public "thinking…" message, so that is deleted first and the line sent ephemeral."""
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException as exc:
+            log.debug("could not delete the thinking message: %s", exc)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know", results="Quotes per page, 1 to 5")
@@ -155,8 +169,8 @@ class AskCog(commands.Cog):
         per_page = self._per_page(results)
         try:
             pages = await self._pages(question, per_page, interaction.created_at)
-        except QuotebotError as exc:
-            await interaction.followup.send(self._failure(exc), allowed_mentions=NO_PINGS)
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the asker gets one polite line
+            await self._fail_privately(interaction, self._failure(exc))
             return
         view = self._view(pages, interaction.user.id, slash=True)
         first = pages[0]
@@ -188,7 +202,7 @@ class AskCog(commands.Cog):
         try:
             async with message.channel.typing():
                 pages = await self._pages(question, self._per_page(None), message.created_at)
-        except QuotebotError as exc:
+        except Exception as exc:  # noqa: BLE001 - a mention can't be answered ephemerally: a reply
             await message.reply(self._failure(exc), allowed_mentions=NO_PINGS, mention_author=False)
             return
         view = self._view(pages, message.author.id, slash=False)

@@ -368,6 +368,7 @@ class FakeDiscord:
             ("POST", rf"/webhooks/{a}/([^/]+)", self._webhook_create, False),
             ("PATCH", rf"/webhooks/{a}/([^/]+)/messages/(@original|\d+)", self._webhook_edit, False),
             ("GET", rf"/webhooks/{a}/([^/]+)/messages/(@original|\d+)", self._webhook_get, False),
+            ("DELETE", rf"/webhooks/{a}/([^/]+)/messages/(@original|\d+)", self._webhook_delete, False),
         ]
 
     async def _me(self, call: Call) -> web.Response:
@@ -451,6 +452,14 @@ class FakeDiscord:
         state = self._interactions.get(token) or {}
         msg = self.messages.get(state.get("original") if message_id == "@original" else message_id)
         return _json(msg) if msg else _json({"message": "Unknown Message", "code": 10008}, 404)
+
+
+    async def _webhook_delete(self, call: Call, token: str, message_id: str) -> web.Response:
+        state = self._interactions.get(token) or {}
+        target = state.get("original") if message_id == "@original" else message_id
+        if self.messages.pop(target or "", None) is None:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        return web.Response(status=204)
 
 
 @contextlib.contextmanager

@@ -10,9 +10,10 @@ import re
 
 import pytest
 
-from bot.discord.ask import EMPTY_QUESTION
+from bot.discord.ask import EMPTY_QUESTION, UNAVAILABLE
 from bot.discord.render import NO_MATCH
 from index.engine import Engine
+from index.errors import QuotebotError
 from tests.bot.discord.corpus import ARTICLES
 from tests.bot.discord.fake_discord import MESSAGE_CONTENT, FakeDiscord, user
 from tests.bot.discord.harness import (TOKEN, callback_to, followup_to, mention, reply_to, running_bot, unmarked,
@@ -274,5 +275,30 @@ def test_questions_are_asked_as_of_the_message_time(fake_settings, fake_engine: 
             assert any("Ferry strike" in t for t in titles) and not any("again" in t for t in titles)
             sent = datetime.fromtimestamp(((int(asked["id"]) >> 22) + 1420070400000) / 1000, timezone.utc)
             assert sent.year < 2099
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("error", [QuotebotError("index at /srv/secret/index is locked"),
+                                   RuntimeError("Traceback: /srv/secret/index")])
+def test_an_engine_error_after_the_defer_reaches_only_the_asker(fake_settings, corpus_engine, monkeypatch,
+                                                                 error: Exception) -> None:
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(corpus_engine, "ask", fail)
+
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            token = await fake.slash(user("alice"), "ask", {"question": DEIR})
+            sorry = (await fake.wait_for(followup_to(token))).body
+            assert sorry["content"] == UNAVAILABLE and int(sorry["flags"]) & 64  # ephemeral
+            assert [c.method for c in fake.replies_to(token)][:2] == ["POST", "DELETE"]  # defer, then "thinking…" gone
+            public = [m for m in fake.messages.values() if not int(m.get("flags") or 0) & 64]
+            assert not [m for m in public if m.get("interaction_token") == token]  # nothing left in the channel
+
+            asked = await fake.post_message(user("bob"), mention(fake, DEIR))
+            assert (await fake.wait_for(reply_to(asked))).body["content"] == UNAVAILABLE
+            assert not any("secret" in (c.body or {}).get("content", "") for c in fake.calls if isinstance(c.body, dict))
 
     asyncio.run(scenario())
