@@ -31,6 +31,13 @@ UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may stil
                "articles with /index). The details are in the bot's log.")
 
 
+def mention_pattern(bot_id: int, role_id: int | None) -> re.Pattern[str]:
+    """Mentions of the bot: its user, or its managed role in the server (what Discord's autocomplete often
+    inserts for "@Quotebot")."""
+    role = rf"|<@&{role_id}>" if role_id is not None else ""
+    return re.compile(rf"<@!?{bot_id}>{role}")
+
+
 def link_buttons(page: Page) -> list[discord.ui.Button]:
     """The page's "Open article N" buttons: links, handled by Discord itself, so they never time out."""
     return [discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url) for label, url in page.links]
@@ -188,7 +195,8 @@ class AskCog(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.webhook_id is not None:
             return
-        mention = re.compile(rf"<@!?{me.id}>")
+        role = message.guild.self_role if message.guild is not None else None
+        mention = mention_pattern(me.id, role.id if role is not None else None)
         if not mention.search(message.content) or not self.bot.channel_allowed(message.channel):
             return
         question = " ".join(mention.sub(" ", message.content).split())[:QUESTION_MAX]

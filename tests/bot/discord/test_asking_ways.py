@@ -1,0 +1,61 @@
+"""The ways of asking besides /ask, over the wire: a mention of the bot's managed role, a reply to one of
+its answers (a follow-up), the "Ask Quotebot about this message" menu, and /help."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from index.engine import Engine
+from tests.bot.discord.fake_discord import FakeDiscord, _now, snowflake, user
+from tests.bot.discord.harness import TOKEN, reply_to, running_bot, with_discord
+
+DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
+
+
+class RoleFake(FakeDiscord):
+    """The fake, with the managed role Discord creates for a bot when it joins a server."""
+
+    def __init__(self) -> None:
+        super().__init__(token=TOKEN)
+        self.bot_role = {"id": snowflake(), "name": "Quotebot", "permissions": "0", "position": 2, "color": 0,
+                         "hoist": False, "managed": True, "mentionable": False, "flags": 0,
+                         "tags": {"bot_id": self.bot_user["id"]}}
+
+    def _guild_payload(self) -> dict[str, Any]:
+        guild = super()._guild_payload()
+        guild["roles"].append(self.bot_role)
+        guild["members"][0]["roles"] = [self.bot_role["id"]]
+        return guild
+
+    async def say(self, author: dict[str, Any], content: str, *, roles: list[str] = (),
+                  replying_to: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A user's message as Discord sends it to a bot addressed by role or by a reply that pings it."""
+        data = {"id": snowflake(), "channel_id": self.channel_id, "guild_id": self.guild_id, "author": author,
+                "member": {k: v for k, v in self.member(author).items() if k != "user"}, "content": content,
+                "timestamp": _now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
+                "mentions": [self.bot_user] if replying_to else [], "mention_roles": list(roles),
+                "attachments": [], "embeds": [], "pinned": False, "type": 19 if replying_to else 0, "flags": 0,
+                "components": []}
+        if replying_to is not None:
+            data["message_reference"] = {"message_id": replying_to["id"], "channel_id": self.channel_id,
+                                         "guild_id": self.guild_id, "type": 0}
+            data["referenced_message"] = replying_to
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+
+def test_a_mention_of_the_bots_managed_role_asks(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario() -> None:
+        fake = RoleFake()
+        async with running_bot(with_discord(fake_settings), corpus_engine, fake=fake):
+            asked = await fake.say(user("alice"), f"<@&{fake.bot_role['id']}> {DEIR}", roles=[fake.bot_role["id"]])
+            reply = (await fake.wait_for(reply_to(asked))).body
+            assert reply["content"].endswith(f"for: {DEIR}")
+            assert reply["embeds"][0]["title"] == "1. Syrian forces break ISIS siege of Deir Ezzor"
+
+            other = await fake.say(user("alice"), f"<@&{fake.admin_role['id']}> {DEIR}", roles=[fake.admin_role["id"]])
+            await asyncio.sleep(0.3)  # another role's mention is not for the bot
+            assert not [c for c in fake.calls if reply_to(other)(c)]
+
+    asyncio.run(scenario())
