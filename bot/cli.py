@@ -422,6 +422,31 @@ def follow(
 
 
 @app.command()
+def feedback(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.", show_default=False)] = None,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the Discord readers' Helpful/Not helpful votes as eval questions (JSONL), with the quotes voted on."""
+    from index.feedback import FeedbackLog, eval_lines
+
+    votes = FeedbackLog(_settings(index, config).index_path).votes()
+    lines = [json.dumps(line, ensure_ascii=False) + "\n" for line in eval_lines(votes)]
+    if output is None:
+        sys.stdout.writelines(lines)
+        return
+    tmp = output.with_name(output.name + ".tmp")
+    try:
+        tmp.write_text("".join(lines), encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise QuotebotError(f"cannot write {output}: {exc.strerror or exc}") from None
+    helpful = sum(v.vote > 0 for v in votes)
+    err.print(f"exported {len(votes)} votes ({helpful} helpful, {len(votes) - helpful} not) to {output}")
+
+
+@app.command()
 def unfollow(
     feed: Annotated[str, typer.Argument(help="The feed's name or URL (see `quotebot feeds`).", show_default=False)],
     index: IndexOpt = None,
