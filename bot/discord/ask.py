@@ -27,8 +27,27 @@ PAGES = 3  # the engine is asked for this many pages of quotes; More shows the n
 TOKEN_LIFETIME = 14 * 60.0
 QUESTION_MAX = 1000
 EMPTY_QUESTION = "Ask me something after the mention, e.g. “@Quotebot who supported the offensive?”, or use /ask."
+CONTEXT_MENU = "Ask Quotebot about this message"
 UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may still be empty: an admin can add "
                "articles with /index). The details are in the bot's log.")
+
+
+EXAMPLE = "who backed the Syrian army offensive on Deir Ezzor?"
+
+
+def help_text(commands: list[app_commands.Command]) -> str:
+    """/help: every way of asking, with an example, then each slash command (from the tree, so it stays
+    in step); admin commands are marked, as members don't see them."""
+    lines = ["**Quotebot** answers questions with verbatim quotes from the indexed news articles. Ask by:",
+             f"• `/ask` — e.g. `/ask question: {EXAMPLE}`",
+             f"• mentioning me — e.g. “@Quotebot {EXAMPLE}”",
+             "• replying to one of my answers to follow up — e.g. “and who opposed it?”",
+             f"• right-clicking a message → Apps → **{CONTEXT_MENU}**",
+             "Commands:"]
+    for command in sorted(commands, key=lambda c: c.name):
+        admins = " (server admins)" if command.default_permissions is not None else ""
+        lines.append(f"• `/{command.name}`{admins} — {command.description}")
+    return render.notice("\n".join(lines))
 
 
 def mention_pattern(bot_id: int, role_id: int | None) -> re.Pattern[str]:
@@ -188,6 +207,13 @@ class AskCog(commands.Cog):
                                                    allowed_mentions=NO_PINGS, wait=True)
             if isinstance(view, PageView):
                 view.message = sent
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """How to ask Quotebot, with an example, and its commands."""
+        listed = [c for c in self.bot.tree.get_commands(type=discord.AppCommandType.chat_input)
+                  if isinstance(c, app_commands.Command)]
+        await interaction.response.send_message(help_text(listed), ephemeral=True, allowed_mentions=NO_PINGS)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.discord.ask import EXAMPLE
 from index.engine import Engine
 from tests.bot.discord.fake_discord import FakeDiscord, _now, snowflake, user
-from tests.bot.discord.harness import TOKEN, reply_to, running_bot, with_discord
+from tests.bot.discord.harness import TOKEN, callback_to, reply_to, running_bot, with_discord
 
 DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
 
@@ -57,5 +58,23 @@ def test_a_mention_of_the_bots_managed_role_asks(fake_settings, corpus_engine: E
             other = await fake.say(user("alice"), f"<@&{fake.admin_role['id']}> {DEIR}", roles=[fake.admin_role["id"]])
             await asyncio.sleep(0.3)  # another role's mention is not for the bot
             assert not [c for c in fake.calls if reply_to(other)(c)]
+
+    asyncio.run(scenario())
+
+
+def test_help_lists_every_command_with_an_example_only_to_the_asker(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), corpus_engine) as (fake, _):
+            token = await fake.slash(user("alice"), "help")
+            sent = (await fake.wait_for(callback_to(token))).body
+            assert sent["type"] == 4 and int(sent["data"]["flags"]) & 64  # ephemeral
+            text = sent["data"]["content"]
+            slash = [c["name"] for c in fake.commands if c.get("type", 1) == 1]
+            assert {"ask", "help", "index", "stats"} <= set(slash)
+            for name in slash:
+                assert f"`/{name}`" in text, name
+            assert f"`/ask question: {EXAMPLE}`" in text and "`/index` (server admins)" in text
+            assert "`/ask` — Answer a question" in text
+            assert "reply" in text and "mention" in text
 
     asyncio.run(scenario())
