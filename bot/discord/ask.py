@@ -28,6 +28,7 @@ TOKEN_LIFETIME = 14 * 60.0
 QUESTION_MAX = 1000
 EMPTY_QUESTION = "Ask me something after the mention, e.g. “@Quotebot who supported the offensive?”, or use /ask."
 CONTEXT_MENU = "Ask Quotebot about this message"
+NOTHING_TO_ASK = "That message has no text for me to ask about; try /ask with your question."
 UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may still be empty: an admin can add "
                "articles with /index). The details are in the bot's log.")
 
@@ -133,6 +134,14 @@ class AskCog(commands.Cog):
 
     def __init__(self, bot: QuotebotBot) -> None:
         self.bot = bot
+        # A class can't hold a context-menu command (discord.py); the cog adds it to the tree itself.
+        self.menu = app_commands.ContextMenu(name=CONTEXT_MENU, callback=self.ask_about)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def _pages(self, question: str, per_page: int, asked_at: datetime) -> list[Page]:
         """The engine's Answer as of the message's time, asked in a worker thread so the gateway heartbeat
@@ -179,6 +188,18 @@ class AskCog(commands.Cog):
                   question: app_commands.Range[str, 1, QUESTION_MAX],
                   results: app_commands.Range[int, 1, render.PER_PAGE_MAX] | None = None) -> None:
         """Answer a question with verbatim quotes from the indexed news articles."""
+        await self._answer(interaction, question, results)
+
+    async def ask_about(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The message menu's command: the message's text is the question."""
+        question = " ".join(message.content.split())[:QUESTION_MAX]
+        if not question:
+            await interaction.response.send_message(NOTHING_TO_ASK, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await self._answer(interaction, question, None)
+
+    async def _answer(self, interaction: discord.Interaction, question: str, results: int | None) -> None:
+        """An interaction's question answered in public after a defer, or one polite ephemeral line."""
         if not self.bot.channel_allowed(interaction.channel):
             await interaction.response.send_message(self.bot.refusal_for_channel(), ephemeral=True,
                                                     allowed_mentions=NO_PINGS)

@@ -387,7 +387,8 @@ class FakeDiscord:
     async def _sync(self, call: Call, guild_id: str | None = None) -> web.Response:
         out = []
         for cmd in call.body or []:
-            out.append({**cmd, "id": snowflake(), "application_id": self.app_id, "version": snowflake(),
+            # Discord gives a menu command the description "".
+            out.append({"description": "", **cmd, "id": snowflake(), "application_id": self.app_id, "version": snowflake(),
                         **({"guild_id": guild_id} if guild_id else {})})
         self.commands = out
         return _json(out)

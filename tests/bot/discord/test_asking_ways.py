@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.discord.ask import EXAMPLE
+from bot.discord.ask import CONTEXT_MENU, EXAMPLE, NOTHING_TO_ASK
 from index.engine import Engine
-from tests.bot.discord.fake_discord import FakeDiscord, _now, snowflake, user
-from tests.bot.discord.harness import TOKEN, callback_to, reply_to, running_bot, with_discord
+from tests.bot.discord.fake_discord import SEND_MESSAGES, FakeDiscord, _now, snowflake, user
+from tests.bot.discord.harness import TOKEN, callback_to, followup_to, reply_to, running_bot, with_discord
 
 DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
 
@@ -29,8 +29,8 @@ class RoleFake(FakeDiscord):
         guild["members"][0]["roles"] = [self.bot_role["id"]]
         return guild
 
-    async def say(self, author: dict[str, Any], content: str, *, roles: list[str] = (),
-                  replying_to: dict[str, Any] | None = None) -> dict[str, Any]:
+    def message_from(self, author: dict[str, Any], content: str, *, roles: list[str] = (),
+                     replying_to: dict[str, Any] | None = None) -> dict[str, Any]:
         """A user's message as Discord sends it to a bot addressed by role or by a reply that pings it."""
         data = {"id": snowflake(), "channel_id": self.channel_id, "guild_id": self.guild_id, "author": author,
                 "member": {k: v for k, v in self.member(author).items() if k != "user"}, "content": content,
@@ -42,6 +42,19 @@ class RoleFake(FakeDiscord):
             data["message_reference"] = {"message_id": replying_to["id"], "channel_id": self.channel_id,
                                          "guild_id": self.guild_id, "type": 0}
             data["referenced_message"] = replying_to
+        return data
+
+    async def menu(self, who: dict[str, Any], message: dict[str, Any]) -> str:
+        """"Ask Quotebot about this message" on ``message``; returns the interaction token."""
+        data = {"id": snowflake(), "name": "Ask Quotebot about this message", "type": 3, "target_id": message["id"],
+                "resolved": {"messages": {message["id"]: message}}}
+        payload = self._interaction(2, who, data, roles=None, permissions=SEND_MESSAGES, channel_id=None)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload["token"]
+
+    async def say(self, author: dict[str, Any], content: str, *, roles: list[str] = (),
+                  replying_to: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = self.message_from(author, content, roles=roles, replying_to=replying_to)
         await self.dispatch("MESSAGE_CREATE", data)
         return data
 
@@ -76,5 +89,25 @@ def test_help_lists_every_command_with_an_example_only_to_the_asker(fake_setting
             assert f"`/ask question: {EXAMPLE}`" in text and "`/index` (server admins)" in text
             assert "`/ask` — Answer a question" in text
             assert "reply" in text and "mention" in text
+
+    asyncio.run(scenario())
+
+
+def test_ask_quotebot_about_this_message(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario() -> None:
+        fake = RoleFake()
+        async with running_bot(with_discord(fake_settings), corpus_engine, fake=fake):
+            menu = [c for c in fake.commands if c["name"] == CONTEXT_MENU]
+            assert menu and menu[0]["type"] == 3  # a message command
+            bob = user("bob")
+            token = await fake.menu(user("alice"), fake.message_from(bob, f"  {DEIR}\n"))
+            answer = (await fake.wait_for(followup_to(token))).body
+            assert fake.replies_to(token)[0].body["type"] == 5  # deferred, public
+            assert answer["content"].endswith(f"for: {DEIR}") and answer["embeds"]
+
+            empty = await fake.menu(user("alice"), fake.message_from(bob, ""))  # e.g. only a picture
+            sent = (await fake.wait_for(callback_to(empty))).body
+            assert sent["type"] == 4 and int(sent["data"]["flags"]) & 64
+            assert sent["data"]["content"] == NOTHING_TO_ASK
 
     asyncio.run(scenario())
