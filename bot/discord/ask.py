@@ -58,6 +58,38 @@ def mention_pattern(bot_id: int, role_id: int | None) -> re.Pattern[str]:
     return re.compile(rf"<@!?{bot_id}>{role}")
 
 
+def shown_text(markdown: str) -> str:
+    """Text the bot escaped (``escape_text``) as Discord shows it: escapes resolved, zero-width spaces and
+    the "<…>" around links gone."""
+    text = re.sub(r"<([a-z][\w+.-]*://[^\s<>]*)>", r"\1", markdown, flags=re.I)
+    return re.sub(r"\\([^\sA-Za-z0-9])", r"\1", text).replace("\u200b", "")
+
+
+def asked_in(content: str) -> str | None:
+    """The question one of the bot's answers was for (the "… for: <question>" or "You asked: <question>"
+    line), as the asker wrote it; None for any other message."""
+    line = re.search(r"^(?:\*\*[^*\n]+\*\* for: |-# You asked: )(.+)$", content, re.M)
+    if line is None:
+        return None
+    return " ".join(shown_text(line.group(1)).removesuffix("…").split()) or None
+
+
+def earlier_question(message: discord.Message, bot_id: int) -> str | None:
+    """The question of the bot's answer that ``message`` replies to, or None when it replies to none."""
+    ref = message.reference.resolved if message.reference is not None else None
+    if not isinstance(ref, discord.Message) or ref.author.id != bot_id:
+        return None
+    return asked_in(ref.content)
+
+
+def follow_up(earlier: str, question: str) -> str:
+    """A follow-up asked with the earlier question as context ("… Deir Ezzor? and who opposed it?"):
+    the engine only matches words, so the two together find what the new one alone can't; the new
+    question is kept whole, the earlier one cut to the room left."""
+    room = QUESTION_MAX - len(question) - 1
+    return f"{earlier[:room].rstrip()} {question}" if room > 0 else question
+
+
 def link_buttons(page: Page) -> list[discord.ui.Button]:
     """The page's "Open article N" buttons: links, handled by Discord itself, so they never time out."""
     return [discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url) for label, url in page.links]
@@ -238,18 +270,24 @@ class AskCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """A message that mentions the bot is a question; the answer replies to it."""
+        """A message that mentions the bot is a question, and so is a reply to one of its answers (a
+        follow-up, asked with the earlier question before it); the answer replies to it."""
         me = self.bot.user
         if me is None or message.author.bot or message.webhook_id is not None:
             return
         role = message.guild.self_role if message.guild is not None else None
         mention = mention_pattern(me.id, role.id if role is not None else None)
-        if not mention.search(message.content) or not self.bot.channel_allowed(message.channel):
+        earlier = earlier_question(message, me.id)
+        # Discord sends a reply's text only when it pings the bot (the default): a reply without any is left.
+        addressed = mention.search(message.content) or (earlier and message.content.strip())
+        if not addressed or not self.bot.channel_allowed(message.channel):
             return
         question = " ".join(mention.sub(" ", message.content).split())[:QUESTION_MAX]
         if not question:
             await message.reply(EMPTY_QUESTION, allowed_mentions=NO_PINGS, mention_author=False)
             return
+        if earlier:
+            question = follow_up(earlier, question)
         wait = self.bot.cooldown.hit(message.author.id)
         if wait:  # a reply, as a mention cannot be answered ephemerally
             await message.reply(render.wait_text(wait), allowed_mentions=NO_PINGS, mention_author=False)

@@ -35,7 +35,7 @@ class RoleFake(FakeDiscord):
         data = {"id": snowflake(), "channel_id": self.channel_id, "guild_id": self.guild_id, "author": author,
                 "member": {k: v for k, v in self.member(author).items() if k != "user"}, "content": content,
                 "timestamp": _now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
-                "mentions": [self.bot_user] if replying_to else [], "mention_roles": list(roles),
+                "mentions": [self.bot_user] if replying_to and replying_to["author"] == self.bot_user else [], "mention_roles": list(roles),
                 "attachments": [], "embeds": [], "pinned": False, "type": 19 if replying_to else 0, "flags": 0,
                 "components": []}
         if replying_to is not None:
@@ -109,5 +109,46 @@ def test_ask_quotebot_about_this_message(fake_settings, corpus_engine: Engine) -
             sent = (await fake.wait_for(callback_to(empty))).body
             assert sent["type"] == 4 and int(sent["data"]["flags"]) & 64
             assert sent["data"]["content"] == NOTHING_TO_ASK
+
+    asyncio.run(scenario())
+
+
+def test_a_reply_to_an_answer_is_a_follow_up_with_the_earlier_question(fake_settings, corpus_engine: Engine,
+                                                                       monkeypatch) -> None:
+    asked: list[str] = []
+    real_ask = corpus_engine.ask
+
+    def spy(question, *args, **kwargs):
+        asked.append(question)
+        return real_ask(question, *args, **kwargs)
+
+    monkeypatch.setattr(corpus_engine, "ask", spy)
+    tricky = "who *backed* the offensive_on <Deir Ezzor> at https://example.com/x?"
+
+    async def scenario() -> None:
+        fake = RoleFake()
+        async with running_bot(with_discord(fake_settings), corpus_engine, fake=fake):
+            alice, bob = user("alice"), user("bob")
+            first = await fake.say(alice, f"<@{fake.bot_user['id']}> {tricky}")
+            await fake.wait_for(reply_to(first))
+            answer = next(m for m in fake.messages.values() if m.get("message_reference")
+                          and int(m["message_reference"]["message_id"]) == int(first["id"]))
+            follow = await fake.say(bob, "and who opposed it?", replying_to=answer)
+            reply = (await fake.wait_for(reply_to(follow))).body
+            assert asked[-1] == f"{tricky} and who opposed it?"  # the earlier question, as written, as context
+            assert reply["content"].split("\n")[0].endswith(" and who opposed it?")
+
+            token = await fake.slash(alice, "ask", {"question": "quantum chromodynamics lattice"})  # no match
+            await fake.wait_for(followup_to(token))
+            polite = next(m for m in fake.messages.values() if m.get("interaction_token") == token)
+            again = await fake.say(alice, "on a lattice?", replying_to=polite)
+            await fake.wait_for(reply_to(again))
+            assert asked[-1] == "quantum chromodynamics lattice on a lattice?"
+
+            n = len(asked)
+            unpinged = await fake.say(bob, "", replying_to=answer)  # a reply without the ping: no text arrives
+            not_the_bot = await fake.say(bob, "and who opposed it?", replying_to=fake.message_from(alice, "hi"))
+            await asyncio.sleep(0.3)
+            assert len(asked) == n and not [c for c in fake.calls if reply_to(unpinged)(c) or reply_to(not_the_bot)(c)]
 
     asyncio.run(scenario())
