@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ import discord
 from bot.discord.safety import URL_PATTERN, break_invites, escape_text
 from index.dates import timestamp
 from index.sentences import split_sentences
+from index.feedback import Quote
 from index.types import Answer, Passage
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -42,11 +43,13 @@ NO_MATCH = ("Sorry, I couldn't find a good match for that in the indexed article
 @dataclass
 class Page:
     """One message's worth of an answer, with an "Open article" link (label, url) per quote that has an
-    http(s) address."""
+    http(s) address, and the question and quotes shown, which a reader's vote records."""
 
     content: str
     embeds: list[discord.Embed]
     links: list[tuple[str, str]] = field(default_factory=list)
+    question: str = ""
+    quotes: tuple[Quote, ...] = ()
 
 
 def dlen(text: str) -> int:
@@ -243,6 +246,29 @@ def article_links(passages: Sequence[Passage], first_rank: int) -> list[tuple[st
     return [(f"Open article {first_rank + n}", url) for n, p in enumerate(passages) if (url := safe_url(p.url))]
 
 
+def shown_quotes(passages: Sequence[Passage]) -> tuple[Quote, ...]:
+    """The passages as a vote records them: article id, span in the article, and text."""
+    return tuple(Quote(p.article_id, p.start, p.end, p.text) for p in passages)
+
+
+VOTES = (("Helpful", 1, discord.ButtonStyle.success), ("Not helpful", -1, discord.ButtonStyle.secondary))
+THANKS = "Thanks — recorded."
+
+
+def vote_buttons(on_vote: Callable[[discord.Interaction, int], Awaitable[None]]) -> list[discord.ui.Button]:
+    """"Helpful" / "Not helpful" buttons whose press calls ``on_vote(interaction, +1 or -1)``."""
+    buttons = []
+    for label, vote, style in VOTES:
+        button: discord.ui.Button = discord.ui.Button(style=style, label=label)
+
+        async def pressed(interaction: discord.Interaction, vote: int = vote) -> None:
+            await on_vote(interaction, vote)
+
+        button.callback = pressed  # type: ignore[method-assign]
+        buttons.append(button)
+    return buttons
+
+
 def _question_line(question: str) -> str:
     return clip_words(question, QUESTION_SHOWN_MAX)
 
@@ -265,7 +291,8 @@ def answer_pages(answer: Answer, per_page: int) -> list[Page]:
         content = f"**{head}** for: {_question_line(answer.question)}"
         if start == 0 and answer.answer is not None:
             content += "\n" + answer_line(answer)
-        pages.append(Page(content=content, embeds=page_embeds(group, start + 1), links=article_links(group, start + 1)))
+        pages.append(Page(content=content, embeds=page_embeds(group, start + 1), links=article_links(group, start + 1),
+                          question=answer.question, quotes=shown_quotes(group)))
     return pages
 
 
