@@ -6,6 +6,8 @@ import asyncio
 from datetime import datetime
 import logging
 import re
+import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +18,7 @@ from bot.discord import render
 from bot.discord.render import Page
 from bot.discord.safety import NO_PINGS
 from index.errors import InputError, QuotebotError
+from index.feedback import FeedbackLog, Vote
 
 if TYPE_CHECKING:
     from bot.discord.client import QuotebotBot
@@ -29,6 +32,7 @@ QUESTION_MAX = 1000
 EMPTY_QUESTION = "Ask me something after the mention, e.g. “@Quotebot who supported the offensive?”, or use /ask."
 CONTEXT_MENU = "Ask Quotebot about this message"
 NOTHING_TO_ASK = "That message has no text for me to ask about; try /ask with your question."
+VOTE_FAILED = "Sorry, I couldn't record that vote just now; please try again later."
 UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may still be empty: an admin can add "
                "articles with /index). The details are in the bot's log.")
 
@@ -106,17 +110,30 @@ def link_view(page: Page) -> discord.ui.View | None:
 
 
 class PageView(discord.ui.View):
-    """Back/More buttons over an answer's pages, with the shown page's link buttons below them; only the
-    asker may page, until the timeout."""
+    """Back/More buttons over an answer's pages (none for one page) and Helpful/Not helpful, with the shown
+    page's link buttons below them; only the asker may page, anyone may vote, until the timeout."""
 
-    def __init__(self, pages: list[Page], owner_id: int, timeout: float) -> None:
+    def __init__(self, pages: list[Page], owner_id: int, timeout: float,
+                 on_vote: Callable[[discord.Interaction, Page, int], Awaitable[None]] | None = None) -> None:
         super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
         self.message: discord.Message | discord.WebhookMessage | None = None
         self._links: list[discord.ui.Button] = []
+        if len(pages) < 2:
+            self.remove_item(self.back)
+            self.remove_item(self.more)
+        self._votes = render.vote_buttons(self._vote) if on_vote is not None and pages[0].quotes else []
+        self._on_vote = on_vote
+        for button in self._votes:
+            button.row = 0
+            self.add_item(button)
         self._update_buttons()
+
+    async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
+        assert self._on_vote is not None
+        await self._on_vote(interaction, self.pages[self.index], vote)
 
     def _update_buttons(self) -> None:
         self.back.disabled = self.index == 0
@@ -129,7 +146,8 @@ class PageView(discord.ui.View):
             self.add_item(button)
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        if interaction.user.id == self.owner_id:
+        if interaction.user.id == self.owner_id or (interaction.data or {}).get("custom_id") in {
+                b.custom_id for b in self._votes}:
             return True
         await interaction.response.send_message(
             "Only the person who asked can page through these quotes; ask your own with /ask.",
@@ -166,6 +184,7 @@ class AskCog(commands.Cog):
 
     def __init__(self, bot: QuotebotBot) -> None:
         self.bot = bot
+        self.feedback = FeedbackLog(bot.engine.folder)
         # A class can't hold a context-menu command (discord.py); the cog adds it to the tree itself.
         self.menu = app_commands.ContextMenu(name=CONTEXT_MENU, callback=self.ask_about)
 
@@ -188,10 +207,22 @@ class AskCog(commands.Cog):
         return min(max(wanted, 1), render.PER_PAGE_MAX)
 
     def _view(self, pages: list[Page], owner_id: int, *, slash: bool) -> discord.ui.View | None:
-        if len(pages) < 2:
+        if len(pages) < 2 and not pages[0].quotes:
             return link_view(pages[0])
         timeout = self.bot.settings.discord.page_timeout_seconds
-        return PageView(pages, owner_id, min(timeout, TOKEN_LIFETIME) if slash else timeout)
+        return PageView(pages, owner_id, min(timeout, TOKEN_LIFETIME) if slash else timeout, on_vote=self._vote)
+
+    async def _vote(self, interaction: discord.Interaction, page: Page, vote: int) -> None:
+        """A reader's Helpful/Not helpful on the page they see, written in a worker thread; thanks only to them."""
+        answer = str(interaction.message.id if interaction.message else interaction.id)
+        record = Vote(answer, page.question, page.quotes, vote, interaction.guild_id)
+        try:
+            await asyncio.to_thread(self.feedback.record, record, interaction.user.id)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not record a vote: %s", exc)
+            await interaction.response.send_message(VOTE_FAILED, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await interaction.response.send_message(render.THANKS, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @staticmethod
     def _failure(exc: Exception) -> str:
