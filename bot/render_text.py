@@ -29,7 +29,9 @@ def passage_panel(rank: int, p: Passage) -> Panel:
         meta.append("\n")
         meta.append(p.url, style="underline blue")
     title = Text(f"[{rank}] ", style="bold").append(p.title or "(untitled)", style="bold")
-    return Panel(Group(quote, Text(), meta), title=title, title_align="left", subtitle=f"score {p.score:.2f}",
+    # In words, as in Discord: scores are z-scored fusions, meaningful only against each other (--json has them).
+    strength = "best match" if rank == 1 else "also relevant"
+    return Panel(Group(quote, Text(), meta), title=title, title_align="left", subtitle=strength,
                  subtitle_align="right", expand=True)
 
 

@@ -61,8 +61,9 @@ def test_readable_answer_shows_quote_and_sources(run, docs):
     run("index", str(docs))
     code, out, _ = run("ask", "what is the mayor called?", "-k", "1")
     assert code == 0
-    for expected in ("Ada Brook", "Election held", "Gazette · 1 May 2024", "https://gazette.example/b1"):
+    for expected in ("Ada Brook", "Election held", "Gazette · 1 May 2024", "https://gazette.example/b1", "best match"):
         assert expected in out
+    assert "score" not in out  # a z-scored fusion means nothing to a reader; --json keeps it
 
 
 def test_nothing_found(run, docs):
