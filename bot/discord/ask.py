@@ -33,6 +33,7 @@ EMPTY_QUESTION = "Ask me something after the mention, e.g. “@Quotebot who supp
 CONTEXT_MENU = "Ask Quotebot about this message"
 NOTHING_TO_ASK = "That message has no text for me to ask about; try /ask with your question."
 VOTE_FAILED = "Sorry, I couldn't record that vote just now; please try again later."
+SOMETHING_WRONG = "Sorry, something went wrong on my side; the details are in the bot's log."
 UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may still be empty: an admin can add "
                "articles with /index). The details are in the bot's log.")
 
@@ -329,9 +330,14 @@ class AskCog(commands.Cog):
         except Exception as exc:  # noqa: BLE001 - a mention can't be answered ephemerally: a reply
             await message.reply(self._failure(exc), allowed_mentions=NO_PINGS, mention_author=False)
             return
-        view = self._view(pages, message.author.id, slash=False)
-        first = pages[0]
-        sent = await message.reply(content=first.content, embeds=first.embeds, view=view,
-                                   allowed_mentions=NO_PINGS, mention_author=False)
+        try:
+            view = self._view(pages, message.author.id, slash=False)
+            first = pages[0]
+            sent = await message.reply(content=first.content, embeds=first.embeds, view=view,
+                                       allowed_mentions=NO_PINGS, mention_author=False)
+        except Exception as exc:  # noqa: BLE001 - e.g. Discord refusing the answer: the asker still hears back
+            log.error("could not send an answer", exc_info=exc)
+            await message.reply(SOMETHING_WRONG, allowed_mentions=NO_PINGS, mention_author=False)
+            return
         if isinstance(view, PageView):
             view.message = sent

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.discord import render
 from bot.discord.admin import AdminCog
-from bot.discord.ask import AskCog
+from bot.discord.ask import SOMETHING_WRONG, AskCog
 from bot.discord.cooldown import Cooldown
 from bot.discord.poller import FeedPoller
 from bot.discord.safety import NO_PINGS
@@ -79,7 +79,7 @@ class QuotebotTree(app_commands.CommandTree):
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         log.error("command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)
-        text = "Sorry, something went wrong on my side; the details are in the bot's log."
+        text = SOMETHING_WRONG
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.discord.ask import CONTEXT_MENU, EXAMPLE, NOTHING_TO_ASK
+from bot.discord.ask import CONTEXT_MENU, EXAMPLE, NOTHING_TO_ASK, SOMETHING_WRONG, AskCog
 from index.engine import Engine
 from tests.bot.discord.fake_discord import SEND_MESSAGES, FakeDiscord, _now, snowflake, user
 from tests.bot.discord.harness import TOKEN, callback_to, followup_to, reply_to, running_bot, with_discord
@@ -150,5 +150,23 @@ def test_a_reply_to_an_answer_is_a_follow_up_with_the_earlier_question(fake_sett
             not_the_bot = await fake.say(bob, "and who opposed it?", replying_to=fake.message_from(alice, "hi"))
             await asyncio.sleep(0.3)
             assert len(asked) == n and not [c for c in fake.calls if reply_to(unpinged)(c) or reply_to(not_the_bot)(c)]
+
+    asyncio.run(scenario())
+
+
+def test_an_unexpected_error_sending_a_mentions_answer_gets_a_polite_reply(fake_settings, corpus_engine: Engine,
+                                                                           monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("Traceback: /srv/secret/index")
+
+    monkeypatch.setattr(AskCog, "_view", broken)
+
+    async def scenario() -> None:
+        fake = RoleFake()
+        async with running_bot(with_discord(fake_settings), corpus_engine, fake=fake):
+            asked = await fake.say(user("alice"), f"<@&{fake.bot_role['id']}> {DEIR}", roles=[fake.bot_role["id"]])
+            sorry = (await fake.wait_for(reply_to(asked))).body
+            assert sorry["content"] == SOMETHING_WRONG and not sorry.get("embeds")
+            assert not any("secret" in str(c.body) for c in fake.calls)
 
     asyncio.run(scenario())
