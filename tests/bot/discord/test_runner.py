@@ -47,7 +47,7 @@ def test_runs_until_a_signal_then_exits_cleanly(sig, fake_settings, monkeypatch,
     assert TOKEN not in err
     lines = err.splitlines()
     assert lines and all(LOG_LINE.match(line) for line in lines if not line.startswith(" ")), err
-    assert "synced 6 slash commands to guild" in err and "stopping on signal" in err and "bot stopped" in err
+    assert "synced 8 slash commands to guild" in err and "stopping on signal" in err and "bot stopped" in err
     assert [c.path for c in fake.calls if c.method == "PUT"] == [
         f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands"]
     assert fake.identify is not None and fake.identify["token"] == TOKEN
@@ -62,7 +62,7 @@ def test_global_sync_when_no_guild_is_configured(fake_settings, monkeypatch, cap
         assert run(with_discord(fake_settings), guild_ready_timeout=0.05) == 0
         waiter.join(5)
     assert [c.path for c in fake.calls if c.method == "PUT"] == [f"/applications/{fake.app_id}/commands"]
-    assert "synced 6 slash commands globally" in capfd.readouterr().err
+    assert "synced 8 slash commands globally" in capfd.readouterr().err
 
 
 def test_no_token_is_a_clear_error(fake_settings, monkeypatch) -> None:
