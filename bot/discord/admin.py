@@ -1,5 +1,6 @@
-"""Admin commands: /index adds an uploaded file or a link to the live index, /follow, /unfollow and /feeds
-manage the followed feeds, /stats describes the bot."""
+"""Admin commands: /index adds an uploaded file or a link to the server's live index, /follow, /unfollow and
+/feeds manage its followed feeds, /stats describes the bot and the server's index. Each acts on the server's
+own corpus (bot/discord/corpora.py), never another server's nor the shared one."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import render
+from bot.discord.corpora import has_index, upload_id
 from bot.discord.render import MESSAGE_LIMIT, clip_words, dlen
 from bot.discord.safety import NO_PINGS, escape_text
+from index.engine import Engine
 from index.errors import QuotebotError
 from index.feeds import Feed, FeedList, check_url
 from index.feeds import follow as follow_feed
@@ -66,6 +69,15 @@ def feeds_text(feeds: list[Feed]) -> str:
     return "\n".join(lines)
 
 
+def index_line(engine: Engine, model: str) -> str:
+    """One corpus's size and model for /stats (blocking: run it in a thread)."""
+    try:
+        stats = engine.stats()
+    except QuotebotError:
+        return f"no index yet (add articles with /index) · model {model}"
+    return f"{stats['articles']} articles, {stats['chunks']} chunks · model {stats['model']}"
+
+
 def duration(seconds: float) -> str:
     """Uptime as "2 d 3 h", "3 h 4 min", "4 min 5 s" or "5 s"."""
     s = int(seconds)
@@ -82,6 +94,10 @@ class AdminCog(commands.Cog):
 
     def __init__(self, bot: QuotebotBot) -> None:
         self.bot = bot
+
+    def _corpus(self, interaction: discord.Interaction) -> Engine:
+        """The server's own corpus (the commands are guild-only)."""
+        return self.bot.corpora.for_guild(interaction.guild_id)
 
     async def _refuse_non_admin(self, interaction: discord.Interaction) -> bool:
         """True (after a polite ephemeral refusal) when the user may not use admin commands."""
@@ -137,7 +153,8 @@ class AdminCog(commands.Cog):
             return
         try:
             # Blocking (model + disk) in a thread: questions keep being answered from the last commit.
-            report = await asyncio.to_thread(self.bot.engine.ingest_bytes, file.filename, data)
+            report = await asyncio.to_thread(self._corpus(interaction).ingest_bytes, file.filename, data,
+                                             upload_id(file.filename, data))
         except QuotebotError as exc:
             log.warning("indexing %r failed: %s", file.filename, exc)
             await interaction.followup.send(render.notice(f"Indexing {name} failed: {exc}"), ephemeral=True,
@@ -160,7 +177,7 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            report = await asyncio.to_thread(self.bot.engine.ingest, [url])
+            report = await asyncio.to_thread(self._corpus(interaction).ingest, [url])
         except QuotebotError as exc:
             log.warning("indexing %r failed: %s", url, exc)
             text = f"Indexing {escape_text(url)} failed: {escape_text(str(exc))}"
@@ -182,7 +199,7 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            feed, new, entries = await asyncio.to_thread(follow_feed, self.bot.engine, url, name)
+            feed, new, entries = await asyncio.to_thread(follow_feed, self._corpus(interaction), url, name)
         except QuotebotError as exc:
             await interaction.followup.send(render.notice(f"I can't follow that: {escape_text(str(exc))}"),
                                             ephemeral=True, allowed_mentions=NO_PINGS)
@@ -205,7 +222,7 @@ class AdminCog(commands.Cog):
         """Stop following a feed; its articles stay in the index (server managers only)."""
         if await self._refuse_non_admin(interaction):
             return
-        removed = await asyncio.to_thread(FeedList(self.bot.engine.folder).remove, feed)
+        removed = await asyncio.to_thread(FeedList(self._corpus(interaction).folder).remove, feed)
         if removed is None:
             text = f"I'm not following “{escape_text(feed)}”: /feeds lists the feeds I follow."
         else:
@@ -221,21 +238,20 @@ class AdminCog(commands.Cog):
         """List the feeds followed: last checked, last new article, last error (server managers only)."""
         if await self._refuse_non_admin(interaction):
             return
-        followed = await asyncio.to_thread(FeedList(self.bot.engine.folder).all)
+        followed = await asyncio.to_thread(FeedList(self._corpus(interaction).folder).all)
         await interaction.response.send_message(feeds_text(followed), ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="stats")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)  # hidden from members
     async def stats(self, interaction: discord.Interaction) -> None:
-        """Show the index size, the model, uptime and questions answered (server managers only)."""
+        """Show this server's index size, the model, uptime and questions answered (server managers only)."""
         if await self._refuse_non_admin(interaction):
             return
-        try:
-            stats = await asyncio.to_thread(self.bot.engine.stats)
-            index = f"{stats['articles']} articles, {stats['chunks']} chunks · model {stats['model']}"
-        except QuotebotError:
-            index = f"no index yet (add articles with /index) · model {self.bot.settings.model.name}"
-        text = (f"**Index:** {index}\n**Uptime:** {duration(self.bot.uptime())} · "
-                f"**Questions answered:** {self.bot.answered}")
+        index = await asyncio.to_thread(index_line, self._corpus(interaction), self.bot.settings.model.name)
+        text = f"**This server's index:** {index}"
+        if self.bot.settings.discord.shared_corpus and has_index(self.bot.engine):
+            shared = await asyncio.to_thread(index_line, self.bot.engine, self.bot.settings.model.name)
+            text += f"\n**Shared index** (asked when this server's finds nothing): {shared}"
+        text += f"\n**Uptime:** {duration(self.bot.uptime())} · **Questions answered:** {self.bot.answered}"
         await interaction.response.send_message(render.notice(text), ephemeral=True, allowed_mentions=NO_PINGS)

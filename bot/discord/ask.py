@@ -195,10 +195,11 @@ class AskCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
-    async def _pages(self, question: str, per_page: int, asked_at: datetime) -> list[Page]:
-        """The engine's Answer as of the message's time, asked in a worker thread so the gateway heartbeat
-        never waits on it."""
-        answer = await asyncio.to_thread(self.bot.engine.ask, question, per_page * PAGES, asked_at)
+    async def _pages(self, question: str, per_page: int, asked_at: datetime, guild_id: int | None) -> list[Page]:
+        """The Answer from the guild's corpus (bot.corpora) as of the message's time, asked in a worker thread
+        so the gateway heartbeat never waits on it."""
+        answer = await asyncio.to_thread(self.bot.corpora.ask, guild_id, question, per_page * PAGES, asked_at,
+                                         self.bot.settings.discord.shared_corpus)
         self.bot.answered += 1
         log.info("answered a question: %d quotes%s", len(answer.passages), "" if answer.found else " (no match)")
         return render.answer_pages(answer, per_page)
@@ -279,7 +280,7 @@ class AskCog(commands.Cog):
         await interaction.response.defer(thinking=True)
         per_page = self._per_page(results)
         try:
-            pages = await self._pages(question, per_page, interaction.created_at)
+            pages = await self._pages(question, per_page, interaction.created_at, interaction.guild_id)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the asker gets one polite line
             await self._fail_privately(interaction, self._failure(exc))
             return
@@ -326,7 +327,8 @@ class AskCog(commands.Cog):
             return
         try:
             async with message.channel.typing():
-                pages = await self._pages(question, self._per_page(None), message.created_at)
+                pages = await self._pages(question, self._per_page(None), message.created_at,
+                                          message.guild.id if message.guild is not None else None)
         except Exception as exc:  # noqa: BLE001 - a mention can't be answered ephemerally: a reply
             await message.reply(self._failure(exc), allowed_mentions=NO_PINGS, mention_author=False)
             return

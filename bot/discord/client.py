@@ -19,6 +19,7 @@ from bot.discord import render
 from bot.discord.admin import AdminCog
 from bot.discord.ask import SOMETHING_WRONG, AskCog
 from bot.discord.cooldown import Cooldown
+from bot.discord.corpora import Corpora
 from bot.discord.poller import FeedPoller
 from bot.discord.safety import NO_PINGS
 from index.config import Settings
@@ -96,11 +97,12 @@ class QuotebotBot(commands.Bot):
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, intents=intents(),
                          allowed_mentions=NO_PINGS, tree_cls=QuotebotTree, **options)
         self.settings = settings
-        self.engine = engine
+        self.engine = engine  # the shared corpus (DMs; servers too with [discord] shared_corpus)
+        self.corpora = Corpora(engine)  # each server's own
         self.cooldown = Cooldown(settings.discord.cooldown_seconds)
         self.started = time.monotonic()
         self.answered = 0
-        self.poller = FeedPoller(engine)
+        self.poller = FeedPoller(self.corpora)
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))

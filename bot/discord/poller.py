@@ -1,4 +1,5 @@
-"""The bot's feed poller: the followed feeds polled in the background, off the event loop.
+"""The bot's feed poller: the followed feeds polled in the background, off the event loop, each server's
+into its own corpus (and the shared corpus's, which the owner follows with the CLI, into the shared one).
 
 Each poll runs ``index.feeds.update`` in a worker thread (fetching and embedding never block the gateway),
 and writes through the engine's write lock and the index's lock file, so it never interleaves with
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 
+from bot.discord.corpora import Corpora
 from index.engine import Engine
 from index.errors import QuotebotError
 from index.feeds import FeedList, UpdateReport, update
@@ -25,8 +27,8 @@ class FeedPoller:
 
     tick = 60.0
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, corpora: Corpora) -> None:
+        self.corpora = corpora
         self.polls = 0  # polls that ran (some feed was due), for /stats and tests
         self.last: UpdateReport | None = None
         self._wake = asyncio.Event()
@@ -55,16 +57,26 @@ class FeedPoller:
             self._wake.clear()
 
     async def poll_once(self) -> UpdateReport | None:
-        """One poll of the due feeds; None when none is followed or due, or the poll failed (logged)."""
+        """One poll of every corpus's due feeds (the shared one, then each guild's); the last report of a
+        corpus where some feed was due, or None when none was (or the polls failed, logged)."""
+        engines = [self.corpora.shared]
+        engines += [self.corpora.for_guild(g) for g in await asyncio.to_thread(self.corpora.guild_ids)]
+        last = None
+        for engine in engines:
+            last = await self._poll(engine) or last
+        return last
+
+    async def _poll(self, engine: Engine) -> UpdateReport | None:
+        """One poll of one corpus's due feeds."""
         try:
-            if not await asyncio.to_thread(FeedList(self.engine.folder).all):
+            if not await asyncio.to_thread(FeedList(engine.folder).all):
                 return None
-            report = await asyncio.to_thread(update, self.engine)
+            report = await asyncio.to_thread(update, engine)
         except QuotebotError as exc:  # a busy index, a full disk: the next tick tries again
-            log.warning("feed poll failed: %s", exc)
+            log.warning("feed poll of %s failed: %s", engine.folder, exc)
             return None
         except Exception:  # noqa: BLE001 - a bug in one poll must not end polling for the bot's lifetime
-            log.exception("feed poll failed")
+            log.exception("feed poll of %s failed", engine.folder)
             return None
         if not report.polled:
             return None

@@ -72,7 +72,8 @@ def user(name: str, *, bot: bool = False) -> dict[str, Any]:
 
 
 class FakeDiscord:
-    """Gateway + REST on one local port; one bot, one guild with two text channels."""
+    """Gateway + REST on one local port; one bot, a guild with two text channels and a second guild (its
+    own channel), and direct messages by slash command."""
 
     def __init__(self, *, token: str = "fake-token", heartbeat_interval_ms: int = 41250) -> None:
         self.token = token
@@ -83,6 +84,8 @@ class FakeDiscord:
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.other_channel_id = snowflake()
+        self.second_guild_id = snowflake()
+        self.second_channel_id = snowflake()
         self.admin_role = {"id": snowflake(), "name": "Quote Admins", "permissions": "0", "position": 1, "color": 0,
                            "hoist": False, "managed": False, "mentionable": False, "flags": 0}
         self.calls: list[Call] = []
@@ -197,16 +200,18 @@ class FakeDiscord:
                     break
                 await self.dispatch("READY", self._ready_payload())
                 await self.dispatch("GUILD_CREATE", self._guild_payload())
+                await self.dispatch("GUILD_CREATE", self._second_guild_payload())
                 self._ready.set()
         return ws
 
     def _ready_payload(self) -> dict[str, Any]:
-        return {"v": 10, "user": self.bot_user, "guilds": [{"id": self.guild_id, "unavailable": True}],
+        return {"v": 10, "user": self.bot_user, "guilds": [{"id": self.guild_id, "unavailable": True},
+                                                           {"id": self.second_guild_id, "unavailable": True}],
                 "session_id": "fake-session", "resume_gateway_url": self.gateway_url, "private_channels": [],
                 "relationships": [], "application": {"id": self.app_id, "flags": 0}, "shard": [0, 1]}
 
-    def _channel(self, channel_id: str, name: str, position: int) -> dict[str, Any]:
-        return {"id": channel_id, "type": 0, "guild_id": self.guild_id, "name": name, "position": position,
+    def _channel(self, channel_id: str, name: str, position: int, guild_id: str | None = None) -> dict[str, Any]:
+        return {"id": channel_id, "type": 0, "guild_id": guild_id or self.guild_id, "name": name, "position": position,
                 "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
                 "last_message_id": None, "rate_limit_per_user": 0}
 
@@ -225,6 +230,13 @@ class FakeDiscord:
                 "soundboard_sounds": [], "verification_level": 0, "default_message_notifications": 0,
                 "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
                 "nsfw_level": 0, "system_channel_flags": 0}
+
+    def _second_guild_payload(self) -> dict[str, Any]:
+        """The second guild: its own id, roles and one channel."""
+        guild = self._guild_payload()
+        everyone = {**guild["roles"][0], "id": self.second_guild_id}
+        return {**guild, "id": self.second_guild_id, "name": "Second Guild", "roles": [everyone],
+                "channels": [self._channel(self.second_channel_id, "general", 0, self.second_guild_id)]}
 
     def member(self, who: dict[str, Any], roles: list[str] | None = None,
                permissions: int = SEND_MESSAGES) -> dict[str, Any]:
@@ -259,16 +271,28 @@ class FakeDiscord:
                 "proxy_url": url, "content_type": "text/plain"}
 
     def _interaction(self, kind: int, who: dict[str, Any], data: dict[str, Any], *, roles: list[str] | None,
-                     permissions: int, channel_id: str | None, message: dict[str, Any] | None = None
-                     ) -> dict[str, Any]:
+                     permissions: int, channel_id: str | None, message: dict[str, Any] | None = None,
+                     guild_id: str | None = None, dm: bool = False) -> dict[str, Any]:
+        """An interaction in ``guild_id`` (default: the first guild; the second guild's default channel is
+        its own), or with ``dm`` in the user's direct messages with the bot."""
         token = "itoken-" + snowflake()
+        guild_id = guild_id or self.guild_id
+        if channel_id is None:
+            channel_id = self.second_channel_id if guild_id == self.second_guild_id else self.channel_id
         payload = {"id": snowflake(), "application_id": self.app_id, "type": kind, "data": data,
-                   "guild_id": self.guild_id, "channel_id": channel_id or self.channel_id,
-                   "channel": self._channel(channel_id or self.channel_id, "general", 0),
+                   "guild_id": guild_id, "channel_id": channel_id,
+                   "channel": self._channel(channel_id, "general", 0, guild_id),
                    "member": self.member(who, roles, permissions), "token": token, "version": 1,
                    "app_permissions": str(SEND_MESSAGES), "locale": "en-US", "guild_locale": "en-US",
-                   "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
+                   "entitlements": [], "authorizing_integration_owners": {"0": guild_id}, "context": 0,
                    "attachment_size_limit": 10 * 1024 * 1024}
+        if dm:  # no guild, the user instead of a member, a DM channel (context 1: the bot's DM)
+            for key in ("guild_id", "member", "guild_locale"):
+                del payload[key]
+            dm_channel = snowflake()
+            payload.update(user=who, channel={"id": dm_channel, "type": 1, "recipients": [who]}, channel_id=dm_channel,
+                           context=1,
+                           authorizing_integration_owners={"1": who["id"]})
         if message is not None:
             payload["message"] = message
         self._interactions[token] = {"id": payload["id"], "type": kind, "original": None, "filled": False,
@@ -278,8 +302,10 @@ class FakeDiscord:
 
     async def slash(self, who: dict[str, Any], name: str, options: dict[str, Any] | None = None, *,
                     roles: list[str] | None = None, permissions: int = SEND_MESSAGES,
-                    channel_id: str | None = None, attachments: list[dict[str, Any]] | None = None) -> str:
-        """A slash command; returns the interaction token (the key to its replies)."""
+                    channel_id: str | None = None, attachments: list[dict[str, Any]] | None = None,
+                    guild_id: str | None = None, dm: bool = False) -> str:
+        """A slash command (in ``guild_id``, default the first guild, or with ``dm`` in a direct message);
+        returns the interaction token (the key to its replies)."""
         types = {str: 3, int: 4, bool: 5}
         opts = []
         for key, value in (options or {}).items():
@@ -290,7 +316,8 @@ class FakeDiscord:
         data: dict[str, Any] = {"id": snowflake(), "name": name, "type": 1, "options": opts}
         if attachments:
             data["resolved"] = {"attachments": {a["id"]: a for a in attachments}}
-        payload = self._interaction(2, who, data, roles=roles, permissions=permissions, channel_id=channel_id)
+        payload = self._interaction(2, who, data, roles=roles, permissions=permissions, channel_id=channel_id,
+                                    guild_id=guild_id, dm=dm)
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["token"]
 

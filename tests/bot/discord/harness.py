@@ -19,8 +19,10 @@ TOKEN = "MTIzNDU2Nzg5MDEy.fake.secret-token-value"
 
 
 def with_discord(settings: Settings, **discord: Any) -> Settings:
-    """Settings with a [discord] table for a test; no cooldown unless the test asks for one."""
-    return replace(settings, discord=replace(DiscordSettings(), **{"cooldown_seconds": 0.0, **discord}))
+    """Settings with a [discord] table for a test; no cooldown unless the test asks for one, and the engine's
+    (shared) corpus answered in the server too unless the test turns ``shared_corpus`` off."""
+    return replace(settings, discord=replace(DiscordSettings(),
+                                             **{"cooldown_seconds": 0.0, "shared_corpus": True, **discord}))
 
 
 @contextlib.asynccontextmanager

@@ -71,7 +71,9 @@ def test_stats_for_manage_server_or_the_admin_role(fake_settings, corpus_engine:
                 reply = (await fake.wait_for(callback_to(token))).body
                 assert reply["type"] == 4 and reply["data"]["flags"] == 64
                 text = reply["data"]["content"]
-                assert "3 articles" in text and "chunks" in text and "model fake-hash" in text
+                assert text.startswith("**This server's index:** no index yet (add articles with /index) · model "
+                                       "fake-hash\n**Shared index** (asked when this server's finds nothing): 3 articles, ")
+                assert "chunks · model fake-hash" in text
                 assert "**Uptime:** 0 s" in text and "**Questions answered:** 7" in text
 
     asyncio.run(scenario())

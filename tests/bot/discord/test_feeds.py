@@ -78,7 +78,7 @@ def test_follow_then_the_poller_indexes_and_ask_quotes_it(settings: Settings, ht
                 {"title": "Bats return", "link": http_server.url("/bats")},
                 {"title": "Owls nest in the bell tower", "link": http_server.url("/owls")}]),
                 content_type="application/rss+xml")
-            feeds = FeedList(engine.folder)
+            feeds = FeedList(bot.corpora.folder_of(int(fake.guild_id)))  # the server's own feeds
             feeds.record(replace(feeds.all()[0], last_checked=None))
             await eventually(lambda: bot.poller.polls >= 2)
             assert bot.poller.last.new == 1 and http_server.hits("/owls") == 1
@@ -99,7 +99,7 @@ def test_follow_then_the_poller_indexes_and_ask_quotes_it(settings: Settings, ht
                 "I'm not following “village news”: /feeds lists the feeds I follow.")
             token = await fake.slash(mod, "feeds", permissions=MANAGE_GUILD)
             assert reply_text(await fake.wait_for(callback_to(token))) == "I follow no feeds yet: add one with /follow."
-        assert engine.stats()["articles"] == 2
+            assert bot.corpora.for_guild(int(fake.guild_id)).stats()["articles"] == 2
 
     asyncio.run(scenario())
 

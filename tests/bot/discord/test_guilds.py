@@ -1,0 +1,108 @@
+"""Each server its own articles, over the wire: two servers, two corpora, no quote crosses; DMs and the
+shared corpus; upload ids unique per server and content; /stats per server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from bot.discord.ask import UNAVAILABLE
+from bot.discord.corpora import upload_id
+from index.engine import Engine
+from tests.bot.discord.fake_discord import MANAGE_GUILD, FakeDiscord, user
+from tests.bot.discord.harness import callback_to, followup_to, running_bot, with_discord
+
+BEES = "Bees return to the city\n\nHoneybee colonies returned to rooftop hives this spring. Beekeepers counted forty hives."
+OWLS = "Owls nest in the bell tower\n\nA pair of barn owls nested in the church bell tower. Five owlets hatched in May."
+ASK_BEES = "did honeybee colonies return to rooftop hives?"
+ASK_OWLS = "how many barn owlets hatched in the bell tower?"
+DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
+
+
+async def index_file(fake: FakeDiscord, guild_id: str, name: str, text: str) -> str:
+    """An admin of ``guild_id`` uploads ``name``; the bot's (ephemeral) report."""
+    upload = fake.add_attachment(name, text.encode())
+    token = await fake.slash(user("mod"), "index", {"file": upload}, attachments=[upload], permissions=MANAGE_GUILD,
+                             guild_id=guild_id)
+    done = (await fake.wait_for(followup_to(token))).body
+    assert done["flags"] == 64
+    return str(done["content"])
+
+
+async def ask(fake: FakeDiscord, question: str, **where: Any) -> dict[str, Any]:
+    """A member asks in a server (``guild_id``) or a DM (``dm=True``); the message they get back."""
+    token = await fake.slash(user("alice"), "ask", {"question": question}, **where)
+    return (await fake.wait_for(followup_to(token))).body
+
+
+async def stats(fake: FakeDiscord, guild_id: str) -> str:
+    token = await fake.slash(user("mod"), "stats", permissions=MANAGE_GUILD, guild_id=guild_id)
+    return str((await fake.wait_for(callback_to(token))).body["data"]["content"])
+
+
+def test_upload_ids_name_the_file_and_its_content() -> None:
+    assert upload_id("news.txt", b"one") == upload_id("news.txt", b"one")
+    assert upload_id("news.txt", b"one") != upload_id("news.txt", b"two")
+    assert upload_id("news.txt", b"one").startswith("news.txt#") and len(upload_id("news.txt", b"one")) == 21
+
+
+def test_each_server_is_answered_from_its_own_articles(fake_settings, fake_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings, shared_corpus=False), fake_engine) as (fake, bot):
+            a, b = fake.guild_id, fake.second_guild_id
+            assert (await ask(fake, ASK_BEES, guild_id=b))["content"] == UNAVAILABLE  # nothing indexed yet
+
+            # The same file name, different content, in the two servers: both kept.
+            assert (await index_file(fake, a, "news.txt", BEES)).startswith("Indexed news.txt: 1 added")
+            assert (await index_file(fake, b, "news.txt", OWLS)).startswith("Indexed news.txt: 1 added")
+
+            in_a = json.dumps(await ask(fake, ASK_BEES, guild_id=a))
+            assert "Beekeepers counted forty hives." in in_a and "Owls nest" not in in_a
+            in_b = json.dumps(await ask(fake, ASK_OWLS, guild_id=b))
+            assert "Five owlets hatched in May." in in_b and "Bees return" not in in_b
+            for question, guild, other in ((ASK_OWLS, a, "Owls nest"), (ASK_BEES, b, "Bees return")):
+                assert other not in json.dumps(await ask(fake, question, guild_id=guild))  # asked the other's way
+
+            # The same bytes again are the same article; a changed news.txt is a new one beside it.
+            assert (await index_file(fake, a, "news.txt", BEES)).startswith("Indexed news.txt: 0 added, 0 updated, 1")
+            changed = BEES.replace("forty", "fifty")
+            assert (await index_file(fake, a, "news.txt", changed)).startswith("Indexed news.txt: 1 added")
+
+            assert (await stats(fake, a)).startswith("**This server's index:** 2 articles, ")
+            assert (await stats(fake, b)).startswith("**This server's index:** 1 articles, ")
+            assert "Shared index" not in await stats(fake, a)
+            assert bot.corpora.for_guild(int(a)).folder == fake_engine.folder / "guilds" / a
+            assert not (fake_engine.folder / "quotebot.sqlite3").exists()  # the shared corpus untouched
+
+    asyncio.run(scenario())
+
+
+def test_direct_messages_use_the_shared_corpus_or_say_they_cannot(fake_settings, fake_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings, shared_corpus=False), fake_engine) as (fake, _):
+            await index_file(fake, fake.guild_id, "news.txt", BEES)  # a server's articles never reach a DM
+            reply = await ask(fake, ASK_BEES, dm=True)
+            assert reply["flags"] == 64 and reply["content"] == (
+                "Sorry, I can't answer that: in direct messages I only quote the bot's shared articles, and it has "
+                "none yet; ask me in a server instead")
+
+    asyncio.run(scenario())
+
+
+def test_the_shared_corpus_answers_dms_and_servers_only_when_configured(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario(shared: bool) -> None:
+        async with running_bot(with_discord(fake_settings, shared_corpus=shared), corpus_engine) as (fake, _):
+            assert "Syrian forces" in json.dumps(await ask(fake, DEIR, dm=True))
+            await index_file(fake, fake.guild_id, "news.txt", BEES)
+            in_a = json.dumps(await ask(fake, ASK_BEES, guild_id=fake.guild_id))
+            assert "Beekeepers counted forty hives." in in_a and "Syrian" not in in_a  # the server's first
+            fallback = json.dumps(await ask(fake, DEIR, guild_id=fake.guild_id))
+            assert ("Syrian forces" in fallback) == shared
+            empty_b = await ask(fake, DEIR, guild_id=fake.second_guild_id)
+            assert ("Syrian forces" in json.dumps(empty_b)) == shared
+            if not shared:
+                assert empty_b["content"] == UNAVAILABLE
+
+    asyncio.run(scenario(False))
+    asyncio.run(scenario(True))
