@@ -11,9 +11,10 @@ from bot.discord.ask import UNAVAILABLE
 from bot.discord.corpora import upload_id
 from index.engine import Engine
 from tests.bot.discord.fake_discord import MANAGE_GUILD, FakeDiscord, user
-from tests.bot.discord.harness import callback_to, followup_to, running_bot, with_discord
+from tests.bot.discord.harness import callback_to, followup_to, mention, reply_to, running_bot, with_discord
 
-BEES = "Bees return to the city\n\nHoneybee colonies returned to rooftop hives this spring. Beekeepers counted forty hives."
+BEES = ("Bees return to the city\n\nHoneybee colonies returned to rooftop hives this spring. "
+        "Beekeepers counted forty hives.")
 OWLS = "Owls nest in the bell tower\n\nA pair of barn owls nested in the church bell tower. Five owlets hatched in May."
 ASK_BEES = "did honeybee colonies return to rooftop hives?"
 ASK_OWLS = "how many barn owlets hatched in the bell tower?"
@@ -106,3 +107,17 @@ def test_the_shared_corpus_answers_dms_and_servers_only_when_configured(fake_set
 
     asyncio.run(scenario(False))
     asyncio.run(scenario(True))
+
+
+def test_a_mention_is_answered_from_its_servers_articles(fake_settings, corpus_engine: Engine) -> None:
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings, shared_corpus=False), corpus_engine) as (fake, _):
+            await index_file(fake, fake.guild_id, "news.txt", BEES)
+            for question, found, not_found in ((ASK_BEES, "Beekeepers counted forty hives.", "Syrian"),
+                                               (DEIR, None, "Syrian forces")):  # the shared corpus stays out
+                asked = await fake.post_message(user("alice"), mention(fake, question))
+                assert asked is not None
+                reply = json.dumps((await fake.wait_for(reply_to(asked))).body)
+                assert not_found not in reply and (found is None or found in reply)
+
+    asyncio.run(scenario())
