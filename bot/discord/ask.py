@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 import logging
+import math
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import render
+from bot.discord.cooldown import Busy
 from bot.discord.render import Page
 from bot.discord.safety import NO_PINGS
 from index.errors import InputError, QuotebotError
@@ -33,6 +35,10 @@ EMPTY_QUESTION = "Ask me something after the mention, e.g. “@Quotebot who supp
 CONTEXT_MENU = "Ask Quotebot about this message"
 NOTHING_TO_ASK = "That message has no text for me to ask about; try /ask with your question."
 VOTE_FAILED = "Sorry, I couldn't record that vote just now; please try again later."
+def busy_text(seconds: float) -> str:
+    return f"I'm answering a lot of questions right now: please try again in {max(1, math.ceil(seconds))} s."
+
+
 SOMETHING_WRONG = "Sorry, something went wrong on my side; the details are in the bot's log."
 UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may still be empty: an admin can add "
                "articles with /index). The details are in the bot's log.")
@@ -198,8 +204,8 @@ class AskCog(commands.Cog):
     async def _pages(self, question: str, per_page: int, asked_at: datetime, guild_id: int | None) -> list[Page]:
         """The Answer from the guild's corpus (bot.corpora) as of the message's time, asked in a worker thread
         so the gateway heartbeat never waits on it."""
-        answer = await asyncio.to_thread(self.bot.corpora.ask, guild_id, question, per_page * PAGES, asked_at,
-                                         self.bot.settings.discord.shared_corpus)
+        answer = await self.bot.capacity.run(self.bot.corpora.ask, guild_id, question, per_page * PAGES, asked_at,
+                                             self.bot.settings.discord.shared_corpus)
         self.bot.answered += 1
         log.info("answered a question: %d quotes%s", len(answer.passages), "" if answer.found else " (no match)")
         return render.answer_pages(answer, per_page)
@@ -226,9 +232,19 @@ class AskCog(commands.Cog):
             return
         await interaction.response.send_message(render.THANKS, ephemeral=True, allowed_mentions=NO_PINGS)
 
+    def _admit(self, user_id: int, channel_id: int | None, guild_id: int | None) -> str | None:
+        """None when the question may go ahead, else the polite "try again in N s" line: the user's,
+        channel's or server's rate, or every engine worker busy with a full queue."""
+        if self.bot.capacity.full():  # checked first, so a refused question uses up no rate allowance
+            return busy_text(self.bot.capacity.retry_after())
+        wait = self.bot.cooldown.hit(user_id, channel_id, guild_id)
+        return render.wait_text(wait) if wait else None
+
     @staticmethod
     def _failure(exc: Exception) -> str:
         """The polite line for a failed question; the details go to the log, never to the channel."""
+        if isinstance(exc, Busy):  # every worker busy and the queue full since the question was admitted
+            return busy_text(exc.retry_after)
         if isinstance(exc, InputError):
             return render.notice(f"Sorry, I can't answer that: {exc}")
         if isinstance(exc, QuotebotError):
@@ -272,9 +288,9 @@ class AskCog(commands.Cog):
         if not question.strip():
             await interaction.response.send_message(EMPTY_QUESTION, ephemeral=True, allowed_mentions=NO_PINGS)
             return
-        wait = self.bot.cooldown.hit(interaction.user.id)
-        if wait:
-            await interaction.response.send_message(render.wait_text(wait), ephemeral=True, allowed_mentions=NO_PINGS)
+        refusal = self._admit(interaction.user.id, interaction.channel_id, interaction.guild_id)
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)
             return
         # Discord drops an interaction not acknowledged within 3 s; the engine may take longer.
         await interaction.response.defer(thinking=True)
@@ -321,9 +337,9 @@ class AskCog(commands.Cog):
             return
         if earlier:
             question = follow_up(earlier, question)
-        wait = self.bot.cooldown.hit(message.author.id)
-        if wait:  # a reply, as a mention cannot be answered ephemerally
-            await message.reply(render.wait_text(wait), allowed_mentions=NO_PINGS, mention_author=False)
+        refusal = self._admit(message.author.id, message.channel.id, message.guild.id if message.guild else None)
+        if refusal:  # a reply, as a mention cannot be answered ephemerally
+            await message.reply(refusal, allowed_mentions=NO_PINGS, mention_author=False)
             return
         try:
             async with message.channel.typing():

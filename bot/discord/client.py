@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.discord import render
 from bot.discord.admin import AdminCog
 from bot.discord.ask import SOMETHING_WRONG, AskCog
-from bot.discord.cooldown import Cooldown
+from bot.discord.cooldown import Capacity, Cooldown, Cooldowns
 from bot.discord.corpora import Corpora
 from bot.discord.poller import FeedPoller
 from bot.discord.safety import NO_PINGS
@@ -99,7 +99,11 @@ class QuotebotBot(commands.Bot):
         self.settings = settings
         self.engine = engine  # the shared corpus (DMs; servers too with [discord] shared_corpus)
         self.corpora = Corpora(engine)  # each server's own
-        self.cooldown = Cooldown(settings.discord.cooldown_seconds)
+        d = settings.discord
+        self.cooldown = Cooldowns(Cooldown(d.cooldown_seconds),
+                                  Cooldown(d.channel_window_seconds, count=d.channel_questions),
+                                  Cooldown(d.server_window_seconds, count=d.server_questions))
+        self.capacity = Capacity(d.workers, d.max_queued)  # every question's engine call runs here
         self.started = time.monotonic()
         self.answered = 0
         self.poller = FeedPoller(self.corpora)
@@ -117,6 +121,7 @@ class QuotebotBot(commands.Bot):
     async def close(self) -> None:
         await self.poller.stop()
         await super().close()
+        self.capacity.close()
 
     async def sync_commands(self) -> None:
         """Register the slash commands with one guild at once (for testing) or globally, only when their
