@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from bot.discord.ask import UNAVAILABLE
-from bot.discord.corpora import upload_id
+from bot.discord.corpora import has_index, upload_id
+from bot.discord.poller import FeedPoller
+from index.config import FetchSettings
 from index.engine import Engine
+from tests.bot.discord.test_feeds import eventually
+from tests.feeds_fixtures import page, rss
 from tests.bot.discord.fake_discord import MANAGE_GUILD, FakeDiscord, user
 from tests.bot.discord.harness import callback_to, followup_to, mention, reply_to, running_bot, with_discord
+from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
 
 BEES = ("Bees return to the city\n\nHoneybee colonies returned to rooftop hives this spring. "
         "Beekeepers counted forty hives.")
@@ -119,5 +127,35 @@ def test_a_mention_is_answered_from_its_servers_articles(fake_settings, corpus_e
                 assert asked is not None
                 reply = json.dumps((await fake.wait_for(reply_to(asked))).body)
                 assert not_found not in reply and (found is None or found in reply)
+
+    asyncio.run(scenario())
+
+
+def test_each_servers_feeds_are_polled_into_its_own_corpus(fake_settings, http_server: LocalServer,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FeedPoller, "tick", 0.2)
+    for name, article in (("bees", BEES), ("owls", OWLS)):
+        title, text = article.split("\n\n")
+        http_server.route(f"/{name}", page(title, *text.split(". ")))
+        http_server.route(f"/{name}.xml", rss(f"{name} news", [{"title": title, "link": http_server.url(f"/{name}")}]),
+                          content_type="application/rss+xml")
+    local = FetchSettings(allow_private_networks=True, per_host_delay_s=0.0, timeout_s=5.0)
+    settings = replace(with_discord(fake_settings, shared_corpus=False), fetch=local)
+    shared = Engine(settings)  # the servers' engines take its settings (here: fetching from 127.0.0.1)
+
+    async def scenario() -> None:
+        async with running_bot(settings, shared) as (fake, bot):
+            for guild, name in ((fake.guild_id, "bees"), (fake.second_guild_id, "owls")):
+                token = await fake.slash(user("mod"), "follow", {"url": http_server.url(f"/{name}.xml")},
+                                         permissions=MANAGE_GUILD, guild_id=guild)
+                await fake.wait_for(followup_to(token))
+            a, b = (bot.corpora.for_guild(int(g)) for g in (fake.guild_id, fake.second_guild_id))
+            await eventually(lambda: has_index(a) and has_index(b) and a.stats()["articles"] == 1
+                             and b.stats()["articles"] == 1)
+            in_a = json.dumps(await ask(fake, ASK_BEES, guild_id=fake.guild_id))
+            assert "Beekeepers counted forty hives." in in_a and "Owls nest" not in in_a
+            in_b = json.dumps(await ask(fake, ASK_OWLS, guild_id=fake.second_guild_id))
+            assert "Five owlets hatched in May." in in_b and "Bees return" not in in_b
+            assert not has_index(shared)  # nothing reached the shared corpus
 
     asyncio.run(scenario())
