@@ -17,7 +17,7 @@ from index.errors import ConfigError
 from index.types import Answer
 from tests.bot.discord.crowd import crowd, is_ephemeral
 from tests.bot.discord.fake_discord import user
-from tests.bot.discord.harness import callback_to, followup_to, mention, reply_to, running_bot, with_discord
+from tests.bot.discord.harness import followup_to, mention, reply_to, running_bot, with_discord
 from tests.conftest import FIXTURES, SEEDS
 
 BLOCKED_S = 2.0
@@ -71,7 +71,9 @@ def test_over_the_cap_a_mention_gets_a_polite_reply(fake_settings, corpus_engine
     async def scenario() -> None:
         async with running_bot(with_discord(fake_settings, workers=1, max_queued=0), engine) as (fake, _):
             first = await fake.slash(user("alice"), "ask", {"question": "volcano"})
-            await fake.wait_for(callback_to(first))
+            async with asyncio.timeout(5):
+                while not engine.busy:  # until the one worker is on alice's question
+                    await asyncio.sleep(0.01)
             asked = await fake.post_message(user("bob"), mention(fake, "volcano ash?"))
             busy = (await fake.wait_for(reply_to(asked))).body
             assert "right now: please try again in 1 s" in busy["content"] and not busy.get("embeds")
