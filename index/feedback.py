@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from index import sidecar
+
 FEEDBACK_FILE = "feedback.sqlite3"
 
 _SCHEMA = """
@@ -62,11 +64,7 @@ class FeedbackLog:
         self._key = secrets.token_bytes(32)  # in memory only: see the module docstring
 
     def _connect(self) -> sqlite3.Connection:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.executescript(_SCHEMA)
-        return conn
+        return sidecar.connect(self.path, _SCHEMA)
 
     def voter_hash(self, answer: str, user_id: int) -> str:
         return hmac.new(self._key, f"{answer}:{user_id}".encode(), hashlib.sha256).hexdigest()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 from xml.sax import SAXException
 
+from index import sidecar
 from index.errors import InputError
 from index.ingest import Failure, read_bytes
 from index.store import DB_NAME
@@ -232,11 +233,7 @@ class FeedList:
         self.path = folder / FEEDS_FILE
 
     def _connect(self) -> sqlite3.Connection:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.executescript(_SCHEMA)
-        return conn
+        return sidecar.connect(self.path, _SCHEMA)
 
     def all(self) -> list[Feed]:
         if not self.path.exists():
