@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +25,28 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HEADLINE = "who supported the Deir Ezzor offensive?"
+FAKE_CONFIG = '[model]\nname = "fake-hash"\n'
+
+
+def cli_runner(capsys: pytest.CaptureFixture[str], config: Path,
+               text: str = FAKE_CONFIG) -> Callable[..., tuple[int, str, str]]:
+    """``quotebot ARGS --config CONFIG`` in-process, CONFIG written from ``text``: (exit code, out, err).
+
+    ``fake=False`` runs ARGS without the config (the packaged model).
+    """
+    from bot.cli import main
+
+    config.write_text(text)
+
+    def invoke(*args: str, fake: bool = True) -> tuple[int, str, str]:
+        try:
+            code = main([*args, "--config", str(config)] if fake else list(args))
+        except SystemExit as exc:
+            code = exc.code
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
 
 
 @pytest.fixture(autouse=True)

@@ -7,25 +7,12 @@ import sys
 
 import pytest
 
-from bot.cli import main
-from tests.conftest import HEADLINE, ROOT, SEEDS
+from tests.conftest import HEADLINE, ROOT, SEEDS, cli_runner
 
 
 @pytest.fixture
 def run(capsys, tmp_path):
-    config = tmp_path / "fake.toml"
-    config.write_text('[model]\nname = "fake-hash"\n')
-
-    def invoke(*args: str, fake: bool = True):
-        argv = [*args, "--config", str(config)] if fake else list(args)
-        try:
-            code = main(argv)
-        except SystemExit as exc:
-            code = exc.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    return cli_runner(capsys, tmp_path / "fake.toml")
 
 
 @pytest.fixture
@@ -227,14 +214,6 @@ def test_chat_reports_a_bad_question_and_keeps_going(run, docs, monkeypatch):
     code, out, err = run("chat")
     assert code == 0 and "Ada Brook" in out and "Traceback" not in err
     assert "error: the question is not valid UTF-8 (byte 0xff at character 5); type it again\n" in err
-
-
-def test_not_utf8_names_the_byte_or_surrogate():
-    from bot.cli import not_utf8
-
-    assert not_utf8("plain café ✓") is None
-    assert not_utf8("a\udc80") == "is not valid UTF-8 (byte 0x80 at character 2)"
-    assert not_utf8("\ud800x") == "is not valid text (lone surrogate \\ud800 at character 1)"
 
 
 def test_batch_answers_every_good_line_and_names_each_bad_one(run, docs, tmp_path):

@@ -6,24 +6,13 @@ import json
 
 import pytest
 
-from bot.cli import main
+from tests.conftest import cli_runner
 from index.feedback import FeedbackLog, Quote, Vote
 
 
 @pytest.fixture
 def run(capsys, tmp_path):
-    config = tmp_path / "fake.toml"
-    config.write_text('[model]\nname = "fake-hash"\n')
-
-    def invoke(*args: str):
-        try:
-            code = main([*args, "--config", str(config)])
-        except SystemExit as exc:
-            code = exc.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    return cli_runner(capsys, tmp_path / "fake.toml")
 
 
 def test_feedback_exports_votes_as_eval_questions(run, tmp_path) -> None:

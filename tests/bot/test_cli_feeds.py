@@ -6,26 +6,15 @@ import json
 
 import pytest
 
-from bot.cli import main
+from tests.conftest import cli_runner
 from tests.feeds_fixtures import page, rss
 from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
 
 
 @pytest.fixture
 def run(capsys, tmp_path):
-    config = tmp_path / "fake.toml"
-    config.write_text('[model]\nname = "fake-hash"\n\n[fetch]\nallow_private_networks = true\nper_host_delay_s = 0\n'
-                      "timeout_s = 5\n")
-
-    def invoke(*args: str):
-        try:
-            code = main([*args, "--config", str(config)])
-        except SystemExit as exc:
-            code = exc.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    return cli_runner(capsys, tmp_path / "fake.toml", '[model]\nname = "fake-hash"\n\n[fetch]\n'
+                      "allow_private_networks = true\nper_host_delay_s = 0\ntimeout_s = 5\n")
 
 
 def test_follow_update_ask_feeds_unfollow(run, http_server: LocalServer) -> None:

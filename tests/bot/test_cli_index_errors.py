@@ -4,23 +4,12 @@ import shlex
 
 import pytest
 
-from bot.cli import main
+from tests.conftest import cli_runner
 
 
 @pytest.fixture
 def run(capsys, tmp_path):
-    config = tmp_path / "fake.toml"
-    config.write_text('[model]\nname = "fake-hash"\n')
-
-    def invoke(*args: str):
-        try:
-            code = main([*args, "--config", str(config)])
-        except SystemExit as exc:
-            code = exc.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    return cli_runner(capsys, tmp_path / "fake.toml")
 
 
 @pytest.mark.parametrize("damage", [b"this is not a database" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])

@@ -7,25 +7,15 @@ import json
 import pytest
 
 from bot.cli import main
+from tests.conftest import cli_runner
 from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
 from tests.index.test_fetch import storm
 
 
 @pytest.fixture
 def run(capsys, tmp_path):
-    config = tmp_path / "links.toml"
-    config.write_text('[model]\nname = "fake-hash"\n[rerank]\nenabled = false\n'
+    return cli_runner(capsys, tmp_path / "links.toml", '[model]\nname = "fake-hash"\n[rerank]\nenabled = false\n'
                       "[fetch]\nallow_private_networks = true\nper_host_delay_s = 0\n")
-
-    def invoke(*args: str):
-        try:
-            code = main([*args, "--config", str(config)])
-        except SystemExit as exc:
-            code = exc.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def test_index_mixes_links_files_and_folders_and_each_failure_is_one_line(run, http_server: LocalServer,
