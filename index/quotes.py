@@ -8,7 +8,7 @@ nothing and is left out. What is kept stays one contiguous span of the article, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from index.sentences import split_sentences
 from index.terms import fold
@@ -24,13 +24,12 @@ def sentence_keys(text: str) -> set[str]:
     return {sentence_key(text[s:e]) for s, e in split_sentences(text)}
 
 
-def fresh_span(text: str, highlight: tuple[int, int], shown: Iterable[str] | set[str]) -> tuple[int, int] | None:
+def fresh_span(text: str, highlight: tuple[int, int], shown: set[str]) -> tuple[int, int] | None:
     """The longest run of ``text``'s sentences around ``highlight`` that holds no sentence in ``shown``.
 
     Returns ``(start, end)`` relative to ``text`` (the whole text when nothing was shown), or None when a
     sentence overlapping the highlight was already shown.
     """
-    shown = shown if isinstance(shown, set) else set(shown)
     spans = split_sentences(text)
     if not shown or not spans:
         return 0, len(text)
