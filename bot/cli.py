@@ -16,6 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
+from index.cleaning import not_utf8
 from index.config import Settings, load_settings
 from index.errors import InputError, QuotebotError
 
@@ -55,22 +56,6 @@ class Question:
     text: str
     id: str | int | None = None
     asked_at: str | None = None
-
-
-def not_utf8(text: str) -> str | None:
-    """Why ``text`` is not valid UTF-8 text, or None.
-
-    Bytes that are not UTF-8 reach Python as lone surrogates ('\\udcff' in argv, and on stdin once chat
-    asks for surrogateescape), and JSON allows "\\ud800"; the tokenizers raise a TypeError on them.
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        code = ord(text[exc.start])
-        if 0xDC80 <= code <= 0xDCFF:
-            return f"is not valid UTF-8 (byte 0x{code - 0xDC00:02x} at character {exc.start + 1})"
-        return f"is not valid text (lone surrogate \\u{code:04x} at character {exc.start + 1})"
-    return None
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:

@@ -98,3 +98,19 @@ def split_title(text: str) -> tuple[str, str]:
             body = "\n".join(lines[i + 1 :]).strip()
             return title, body
     return "", ""
+
+
+def not_utf8(text: str) -> str | None:
+    """Why ``text`` is not valid UTF-8 text, or None.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates ('\\udcff' in argv, and on stdin once chat
+    asks for surrogateescape), and JSON allows "\\ud800"; the tokenizers raise a TypeError on them.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"is not valid UTF-8 (byte 0x{code - 0xDC00:02x} at character {exc.start + 1})"
+        return f"is not valid text (lone surrogate \\u{code:04x} at character {exc.start + 1})"
+    return None

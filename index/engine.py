@@ -20,6 +20,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from index.chunking import chunk_text
+from index.cleaning import not_utf8
 from index.config import Settings
 from index.embedding import Embedder, load_embedder, load_query_encoder
 from index import timeframe
@@ -181,7 +182,7 @@ class Engine:
             q = " ".join(str(q).split())
             if not q:
                 raise InputError(f"empty question{where(i)}: ask something, e.g. quotebot ask \"who won?\"")
-            if not _encodable(q):
+            if not_utf8(q):
                 raise InputError(f"the question is not valid text (undecodable bytes){where(i)}: type it again")
             cleaned.append(q[:MAX_QUESTION_CHARS])
         if k is not None and not 1 <= k <= 50:
@@ -407,12 +408,3 @@ class Engine:
         return {"index": str(self.folder), "articles": articles, "chunks": chunks, "model": store.model,
                 "dimension": store.dim, "bytes": store.bytes_on_disk()}
 
-
-def _encodable(text: str) -> bool:
-    """Whether ``text`` is real Unicode: undecodable input bytes arrive as lone surrogates, which the
-    tokenizers reject with a TypeError."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -89,3 +89,11 @@ def test_edge_stripping_is_linear_and_a_huge_line_is_not_split_into_words():
     finally:
         tracemalloc.stop()
     assert peak < 4 * len(line)  # a list of its two million words took over 100 MB
+
+
+def test_not_utf8_names_the_byte_or_surrogate():
+    from index.cleaning import not_utf8
+
+    assert not_utf8("plain café ✓") is None
+    assert not_utf8("a\udc80") == "is not valid UTF-8 (byte 0x80 at character 2)"
+    assert not_utf8("\ud800x") == "is not valid text (lone surrogate \\ud800 at character 1)"
