@@ -100,6 +100,7 @@ class DiscordSettings:
     sync_guild: int = _ranged(0, 0, 2**64 - 1)  # 0 = global sync, else a guild's snowflake
     page_timeout_seconds: float = _ranged(300.0, 0.1, 86_400.0)
     shared_corpus: bool = False  # true: a server's question its own articles miss is asked of the shared index
+    shards: int = _ranged(0, 0, 10_000)  # gateway connections; 0 = as many as Discord recommends
 
 
 # Keys that were replaced: reading one is an error that says what to write instead.

@@ -90,12 +90,18 @@ class QuotebotTree(app_commands.CommandTree):
             pass
 
 
-class QuotebotBot(commands.Bot):
-    """Answers by slash command and mention; the engine is shared by every handler and thread."""
+class QuotebotBot(commands.AutoShardedBot):
+    """Answers by slash command and mention; the engine is shared by every handler and thread.
+
+    Auto-sharded: one process holds every gateway connection (shard), as many as ``[discord] shards`` or,
+    with 0, as Discord recommends at each start (one per about 1000 servers; Discord refuses a connection
+    with over 2500). Below 1000 servers that is one shard, which works as a plain client does.
+    """
 
     def __init__(self, settings: Settings, engine: Engine, **options: Any) -> None:
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, intents=intents(),
-                         allowed_mentions=NO_PINGS, tree_cls=QuotebotTree, **options)
+                         allowed_mentions=NO_PINGS, tree_cls=QuotebotTree,
+                         shard_count=settings.discord.shards or None, **options)
         self.settings = settings
         self.engine = engine  # the shared corpus (DMs; servers too with [discord] shared_corpus)
         self.corpora = Corpora(engine)  # each server's own
@@ -153,7 +159,8 @@ class QuotebotBot(commands.Bot):
                         "start", record, exc)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (id %s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        log.info("connected as %s (id %s) to %d servers over %d shard%s", self.user, getattr(self.user, "id", "?"),
+                 len(self.guilds), self.shard_count or 1, "s" * ((self.shard_count or 1) != 1))
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the asking cog handles mentions, so nothing else reads messages."""

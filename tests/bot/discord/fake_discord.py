@@ -4,7 +4,10 @@ The real discord.py client talks to it over HTTP and a websocket; tests read the
 It enforces none of Discord's rules (permissions, deadlines, limits) except what the bot's design
 relies on being faithful: intents decide which message content arrives, and unknown routes are 404s
 recorded in ``unknown`` so a gap fails a test instead of passing silently. Interactions must be
-acknowledged once and within Discord's 3 seconds; a breach is recorded in ``problems``.
+acknowledged once and within Discord's 3 seconds; a breach is recorded in ``problems``. Sharding is as
+Discord does it: each shard's connection IDENTIFYs with ``[shard, count]`` and gets READY and GUILD_CREATE
+for its guilds only (``(guild id >> 22) % count``), and every event goes down the connection of its guild's
+shard (DMs: shard 0); ``GET /gateway/bot`` recommends ``recommended_shards``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ GUILD_MESSAGES = 1 << 9
 MESSAGE_CONTENT = 1 << 15
 MANAGE_GUILD = 1 << 5
 SEND_MESSAGES = 1 << 11
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+THREADS = CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
 
 T = TypeVar("T")
 _ids = itertools.count(1_300_000_000_000_000_000)
@@ -73,7 +79,8 @@ def user(name: str, *, bot: bool = False) -> dict[str, Any]:
 
 class FakeDiscord:
     """Gateway + REST on one local port; one bot, a guild with two text channels and a second guild (its
-    own channel), and direct messages by slash command."""
+    own channel, on another shard when there are two), direct messages by slash command, and the threads
+    the bot starts."""
 
     def __init__(self, *, token: str = "fake-token", heartbeat_interval_ms: int = 41250) -> None:
         self.token = token
@@ -84,7 +91,8 @@ class FakeDiscord:
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.other_channel_id = snowflake()
-        self.second_guild_id = snowflake()
+        # Guild ids 1 << 22 apart: with two shards, each guild is on its own (shard = (id >> 22) % count).
+        self.second_guild_id = str(int(self.guild_id) + (1 << 22))
         self.second_channel_id = snowflake()
         self.admin_role = {"id": snowflake(), "name": "Quote Admins", "permissions": "0", "position": 1, "color": 0,
                            "hoist": False, "managed": False, "mentionable": False, "flags": 0}
@@ -92,14 +100,23 @@ class FakeDiscord:
         self.unknown: list[str] = []
         self.problems: list[str] = []
         self.heartbeats: list[float] = []
-        self.identify: dict[str, Any] | None = None
+        self.identify: dict[str, Any] | None = None  # the last IDENTIFY
         self.identifies = 0
+        self.shard_count = 1  # as the bot's IDENTIFY says
+        self.identified_shards: list[tuple[int, int]] = []  # (shard, count) of each IDENTIFY
+        self.recommended_shards = 1  # what GET /gateway/bot tells an auto-sharded client
+        # The bot's permissions in every channel (its @everyone role; app_permissions of interactions):
+        # Discord's defaults include starting and posting in public threads.
+        self.bot_permissions = SEND_MESSAGES | THREADS
+        self.refuse_threads = False  # Discord answers 403 to starting a thread (an overwrite the bot can't see)
+        self.threads: dict[str, dict[str, Any]] = {}  # id -> the thread channels the bot started
+        self.user_messages: dict[str, dict[str, Any]] = {}  # what users posted (post_message, say)
         self.messages: dict[str, dict[str, Any]] = {}
         self.attachments: dict[str, bytes] = {}
         self.commands: list[dict[str, Any]] = []
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> what the fake knows of that interaction
-        self._ws: web.WebSocketResponse | None = None
-        self._seq = 0
+        self._sockets: dict[int, web.WebSocketResponse] = {}  # shard -> its connection
+        self._seq: dict[int, int] = {}
         self._ready = asyncio.Event()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -118,8 +135,9 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+        for ws in list(self._sockets.values()):
+            if not ws.closed:
+                await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -171,19 +189,22 @@ class FakeDiscord:
         return [c for c in self.calls if f"/{token}/" in c.path + "/"]
 
     # -- gateway --------------------------------------------------------------------------------
-    async def _send(self, payload: dict[str, Any]) -> None:
-        assert self._ws is not None, "the bot is not connected"
-        await self._ws.send_str(json.dumps(payload))
+    def shard_of(self, guild_id: str | None) -> int:
+        """The shard Discord sends a guild's events to; DMs go to shard 0."""
+        return (int(guild_id) >> 22) % self.shard_count if guild_id else 0
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        self._seq += 1
-        await self._send({"op": 0, "t": event, "s": self._seq, "d": data})
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> None:
+        """An event down the connection of ``shard`` (default: the shard of the event's guild)."""
+        shard = self.shard_of(data.get("guild_id")) if shard is None else shard
+        ws = self._sockets.get(shard)
+        assert ws is not None and not ws.closed, f"shard {shard} of the bot is not connected"
+        self._seq[shard] = self._seq.get(shard, 0) + 1
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq[shard], "d": data}))
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
-        await self._send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}))
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
@@ -191,32 +212,49 @@ class FakeDiscord:
             op = payload.get("op")
             if op == 1:
                 self.heartbeats.append(time.monotonic())
-                await self._send({"op": 11})
+                await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
                 self.identify = payload["d"]
                 self.identifies += 1
                 if payload["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
-                await self.dispatch("READY", self._ready_payload())
-                await self.dispatch("GUILD_CREATE", self._guild_payload())
-                await self.dispatch("GUILD_CREATE", self._second_guild_payload())
-                self._ready.set()
+                shard, self.shard_count = payload["d"].get("shard") or (0, 1)
+                self.identified_shards.append((shard, self.shard_count))
+                self._sockets[shard], self._seq[shard] = ws, 0
+                await self.dispatch("READY", self._ready_payload(shard), shard=shard)
+                for guild in self.guilds_of(shard):
+                    await self.dispatch("GUILD_CREATE", guild, shard=shard)
+                if len(self._sockets) == self.shard_count:
+                    self._ready.set()
         return ws
 
-    def _ready_payload(self) -> dict[str, Any]:
-        return {"v": 10, "user": self.bot_user, "guilds": [{"id": self.guild_id, "unavailable": True},
-                                                           {"id": self.second_guild_id, "unavailable": True}],
-                "session_id": "fake-session", "resume_gateway_url": self.gateway_url, "private_channels": [],
-                "relationships": [], "application": {"id": self.app_id, "flags": 0}, "shard": [0, 1]}
+    def guilds_of(self, shard: int) -> list[dict[str, Any]]:
+        """The GUILD_CREATE payloads of the guilds on ``shard``."""
+        return [g for g in (self._guild_payload(), self._second_guild_payload()) if self.shard_of(g["id"]) == shard]
+
+    def _ready_payload(self, shard: int = 0) -> dict[str, Any]:
+        return {"v": 10, "user": self.bot_user,
+                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds_of(shard)],
+                "session_id": f"fake-session-{shard}", "resume_gateway_url": self.gateway_url, "private_channels": [],
+                "relationships": [], "application": {"id": self.app_id, "flags": 0},
+                "shard": [shard, self.shard_count]}
+
+    def channel_guild(self, channel_id: str) -> str:
+        """The guild a channel (or a thread the bot started) is in."""
+        if channel_id in self.threads:
+            return self.threads[channel_id]["guild_id"]
+        return self.second_guild_id if channel_id == self.second_channel_id else self.guild_id
 
     def _channel(self, channel_id: str, name: str, position: int, guild_id: str | None = None) -> dict[str, Any]:
+        if channel_id in self.threads:
+            return self.threads[channel_id]
         return {"id": channel_id, "type": 0, "guild_id": guild_id or self.guild_id, "name": name, "position": position,
                 "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
                 "last_message_id": None, "rate_limit_per_user": 0}
 
     def _guild_payload(self) -> dict[str, Any]:
-        everyone = {"id": self.guild_id, "name": "@everyone", "permissions": str(SEND_MESSAGES), "position": 0,
+        everyone = {"id": self.guild_id, "name": "@everyone", "permissions": str(self.bot_permissions), "position": 0,
                     "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
         bot_member = {"user": self.bot_user, "roles": [], "joined_at": _now(), "deaf": False, "mute": False,
                       "flags": 0}
@@ -253,12 +291,14 @@ class FakeDiscord:
         mentioned = f"<@{self.bot_user['id']}>" in content or f"<@!{self.bot_user['id']}>" in content
         if mention_bot is not None:
             mentioned = mention_bot
-        data = {"id": snowflake(), "channel_id": channel_id or self.channel_id, "guild_id": self.guild_id,
+        channel_id = channel_id or self.channel_id
+        data = {"id": snowflake(), "channel_id": channel_id, "guild_id": self.channel_guild(channel_id),
                 "author": author, "member": {k: v for k, v in self.member(author).items() if k != "user"},
                 "content": content if mentioned or intents & MESSAGE_CONTENT else "",
                 "timestamp": _now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
                 "mentions": [self.bot_user] if mentioned else [], "mention_roles": [], "attachments": [],
                 "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": []}
+        self.user_messages[data["id"]] = data
         await self.dispatch("MESSAGE_CREATE", data)
         return data
 
@@ -283,7 +323,7 @@ class FakeDiscord:
                    "guild_id": guild_id, "channel_id": channel_id,
                    "channel": self._channel(channel_id, "general", 0, guild_id),
                    "member": self.member(who, roles, permissions), "token": token, "version": 1,
-                   "app_permissions": str(SEND_MESSAGES), "locale": "en-US", "guild_locale": "en-US",
+                   "app_permissions": str(self.bot_permissions), "locale": "en-US", "guild_locale": "en-US",
                    "entitlements": [], "authorizing_integration_owners": {"0": guild_id}, "context": 0,
                    "attachment_size_limit": 10 * 1024 * 1024}
         if dm:  # no guild, the user instead of a member, a DM channel (context 1: the bot's DM)
@@ -297,7 +337,7 @@ class FakeDiscord:
             payload["message"] = message
         self._interactions[token] = {"id": payload["id"], "type": kind, "original": None, "filled": False,
                                      "message": message["id"] if message else None, "acked": False,
-                                     "at": time.monotonic()}
+                                     "at": time.monotonic(), "channel_id": payload["channel_id"]}
         return payload
 
     async def slash(self, who: dict[str, Any], name: str, options: dict[str, Any] | None = None, *,
@@ -337,7 +377,8 @@ class FakeDiscord:
         return web.Response(body=data, headers={"Content-Type": "application/octet-stream"})
 
     def _stored_message(self, body: dict[str, Any], channel_id: str, **extra: Any) -> dict[str, Any]:
-        msg = {"id": snowflake(), "channel_id": channel_id, "guild_id": self.guild_id, "author": self.bot_user,
+        msg = {"id": snowflake(), "channel_id": channel_id, "guild_id": self.channel_guild(channel_id),
+               "author": self.bot_user,
                "content": body.get("content") or "", "embeds": body.get("embeds") or [],
                "components": body.get("components") or [], "attachments": [], "timestamp": _now(),
                "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
@@ -389,6 +430,7 @@ class FakeDiscord:
             ("PUT", rf"/applications/{a}/commands", self._sync, True),
             ("PUT", rf"/applications/{a}/guilds/(\d+)/commands", self._sync, True),
             ("POST", r"/channels/(\d+)/messages", self._create_message, True),
+            ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self._start_thread, True),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._edit_message, True),
             ("POST", r"/channels/(\d+)/typing", self._typing, True),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback, False),
@@ -407,7 +449,7 @@ class FakeDiscord:
                       "flags": 0, "summary": "", "rpc_origins": []})
 
     async def _gateway_info(self, call: Call) -> web.Response:
-        return _json({"url": self.gateway_url, "shards": 1,
+        return _json({"url": self.gateway_url, "shards": self.recommended_shards,
                       "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
                                               "max_concurrency": 1}})
 
@@ -422,6 +464,26 @@ class FakeDiscord:
 
     async def _create_message(self, call: Call, channel_id: str) -> web.Response:
         return _json(self._stored_message(call.body or {}, channel_id))
+
+    async def _start_thread(self, call: Call, channel_id: str, message_id: str) -> web.Response:
+        """A public thread off a message: it takes the message's id, and THREAD_CREATE goes to the bot."""
+        message = self.messages.get(message_id) or self.user_messages.get(message_id)
+        if message is None or message["channel_id"] != channel_id:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        if channel_id in self.threads:
+            return _json({"message": "Cannot execute action on this channel type", "code": 50024}, 400)
+        if self.refuse_threads:
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        body = call.body or {}
+        guild_id = self.channel_guild(channel_id)
+        thread = {"id": message_id, "type": 11, "guild_id": guild_id, "parent_id": channel_id, "name": body["name"],
+                  "owner_id": self.bot_user["id"], "last_message_id": None, "rate_limit_per_user": 0,
+                  "message_count": 0, "member_count": 1, "total_message_sent": 0, "flags": 0,
+                  "thread_metadata": {"archived": False, "locked": False, "archive_timestamp": _now(),
+                                      "auto_archive_duration": body.get("auto_archive_duration") or 1440}}
+        self.threads[message_id] = thread
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return _json(thread, 201)
 
     async def _edit_message(self, call: Call, channel_id: str, message_id: str) -> web.Response:
         msg = self._edit(message_id, call.body or {})
@@ -447,7 +509,7 @@ class FakeDiscord:
         info: dict[str, Any] = {"id": interaction_id, "type": state["type"]}
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):  # a message, or the "thinking…" placeholder the first follow-up fills
-            msg = self._stored_message(data, self.channel_id, interaction_token=token)
+            msg = self._stored_message(data, state["channel_id"], interaction_token=token)
             state["original"] = msg["id"]
             info.update(response_message_id=msg["id"], response_message_loading=kind == 5,
                         response_message_ephemeral=bool(int(data.get("flags") or 0) & 64))
@@ -465,7 +527,7 @@ class FakeDiscord:
             # After a deferred reply, Discord puts the first follow-up into the "thinking…" message.
             state["filled"] = True
             return _json(self._edit(original["id"], {**(call.body or {}), "flags": original["flags"]}))
-        return _json(self._stored_message(call.body or {}, self.channel_id, interaction_token=token,
+        return _json(self._stored_message(call.body or {}, state["channel_id"], interaction_token=token,
                                           webhook_id=self.app_id))
 
     async def _webhook_edit(self, call: Call, token: str, message_id: str) -> web.Response:
