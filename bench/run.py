@@ -40,7 +40,7 @@ from index.config import Settings, load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer, score, usable_answers  # noqa: E402
 from index.search import Searcher  # noqa: E402
-from index.terms import fts_query  # noqa: E402
+from index.terms import query_words  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 OUT = ROOT / "bench" / "out"
@@ -195,7 +195,7 @@ def baselines(engine: Engine, questions: list[dict[str, Any]], vecs: np.ndarray)
     store = engine.store
     _, dense = store.vector_search(vecs, K)
     dense_ids = [[int(i) for i in row if i >= 0] for row in dense]
-    bm25_ids = [[cid for cid, _ in store.keyword_search(fts_query(q["question"]), K)] for q in questions]
+    bm25_ids = [[cid for cid, _ in store.keyword_search(query_words(q["question"]), K)] for q in questions]
     rrf_ids = []
     for d, b in zip(dense_ids, bm25_ids):
         fused: dict[int, float] = {}

@@ -84,7 +84,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
     from index.chunking import chunk_text
     from index.config import load_settings
     from index.engine import Engine
-    from index.store import Store, Writer, create_store, content_hash
+    from index.local_store import LocalStore as Store, LocalWriter as Writer, create_store
+    from index.store import content_hash
     from index.types import Article
 
     corpus = [json.loads(line) for line in (EVAL / "realtimeqa" / "corpus.jsonl").open(encoding="utf-8")]

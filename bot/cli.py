@@ -148,12 +148,14 @@ def index_cmd(
     index: IndexOpt = None,
     config: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    shard: Annotated[Optional[str], typer.Option("--shard", metavar="I/N", help="Index only share I of N (0 <= I < N) of the articles, by a hash of their ids: N processes, on one machine or many, given the same inputs and I = 0..N-1 index everything once between them (Milvus backend).", show_default=False)] = None,
 ) -> None:
     """Add or update articles from files, folders and links; unchanged ones are skipped."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from index.engine import is_url
 
+    share = _shard(shard) if shard is not None else None
     engine = _engine(index, config)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=as_json) as progress:
@@ -164,15 +166,60 @@ def index_cmd(
 
         if any(is_url(p) for p in paths):
             progress.update(task, description="fetching links")
-        report = engine.ingest([p if is_url(p) else Path(p) for p in paths], progress=update)
+        report = engine.ingest([p if is_url(p) else Path(p) for p in paths], progress=update, shard=share)
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
     else:
         for failure in report.failed:
             err.print(f"failed: {failure}")
-        out.print(f"{report.summary()} → {engine.folder}", soft_wrap=True)
+        out.print(f"{report.summary()} → {engine.backend.location}", soft_wrap=True)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """``I/N`` as (I, N), or a one-line error."""
+    parts = text.split("/")
+    if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+        i, n = int(parts[0]), int(parts[1])
+        if 0 <= i < n:
+            return i, n
+    raise InputError(f"--shard must be I/N with 0 <= I < N (e.g. 0/4), got {text!r}")
+
+
+@app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="Where to copy the index: a Milvus URI (a Milvus Lite path ending in .db, or http(s)://host:19530) or a local index folder.", show_default=False)],
+    collection: Annotated[Optional[str], typer.Option("--collection", help="The Milvus collection to copy into (default: [store] collection).", show_default=False)] = None,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Copy the index (the [store] one, or --index) into Milvus or a local folder, without re-embedding; a re-run skips what is already there."""
+    from dataclasses import replace
+
+    from index.store import open_backend
+
+    engine = _engine(index, config)
+    settings = engine.settings
+    milvus = to.startswith(("http://", "https://")) or to.endswith(".db")
+    store = replace(settings.store, backend="milvus" if milvus else "local", uri=to if milvus else "",
+                    collection=collection or settings.store.collection)
+    target = open_backend(replace(settings, store=store), Path(to) if not milvus else settings.index_path)
+    if target.location == engine.backend.location:
+        raise InputError(f"--to names the index being copied ({target.location}): name another")
+    total = engine.stats()["articles"]
+    with _progress() as progress:
+        task = progress.add_task("copying articles", total=total)
+        report = engine.migrate(target, lambda n: progress.update(task, completed=n))
+    out.print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged "
+              f"({report.chunks} chunks copied in {report.seconds:.1f} s) → {target.location}", soft_wrap=True)
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True)
 
 
 @app.command()
@@ -324,6 +371,10 @@ def check(index: IndexOpt = None, config: ConfigOpt = None) -> None:
     for problem in problems:
         err.print(f"problem: {problem}")
     stats = engine.stats()
+    if problems and engine.settings.store.backend == "milvus":
+        # Milvus writes article by article: what an interrupted run left half-written, a re-run completes.
+        raise QuotebotError(f"index at {engine.backend.location} has {len(problems)} problem(s); run the "
+                            "interrupted 'quotebot index' again (it redoes the articles named above)")
     if problems:
         # The articles themselves are in SQLite, which export reads: the vectors and keyword index are rebuilt.
         raise QuotebotError(f"index at {engine.folder} has {len(problems)} problem(s); rebuild it into a new "

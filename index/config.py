@@ -33,6 +33,22 @@ def _ranged(default: int | float, lo: int | float, hi: int | float) -> Any:
     return field(default=default, metadata={"range": (lo, hi)})
 
 
+def _choice(default: str, *allowed: str) -> Any:
+    """A string setting that must be one of ``allowed``, checked when a config is loaded."""
+    return field(default=default, metadata={"choices": allowed})
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the index lives (index/store.py): the local folder, or a Milvus collection."""
+
+    backend: str = _choice("local", "local", "milvus")
+    # Milvus: a path (Milvus Lite, embedded; empty = milvus.db in the index folder) or http(s)://host:19530.
+    uri: str = ""
+    token_env: str = "MILVUS_TOKEN"  # the environment variable holding the token ("user:password" or an API key)
+    collection: str = "quotebot"  # chunks; <collection>_articles and <collection>_pages beside it
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     name: str = DEFAULT_MODEL
@@ -100,6 +116,7 @@ class DiscordSettings:
     sync_guild: int = _ranged(0, 0, 2**64 - 1)  # 0 = global sync, else a guild's snowflake
     page_timeout_seconds: float = _ranged(300.0, 0.1, 86_400.0)
     shared_corpus: bool = False  # true: a server's question its own articles miss is asked of the shared index
+    answer_in_thread: bool = False  # true: an answer with quotes goes in a new thread off the question
     shards: int = _ranged(0, 0, 10_000)  # gateway connections; 0 = as many as Discord recommends
 
 
@@ -121,6 +138,7 @@ class FeedSettings:
 @dataclass(frozen=True)
 class Settings:
     index_dir: str = ""
+    store: StoreSettings = field(default_factory=StoreSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
@@ -172,6 +190,7 @@ def _check_type(value: Any, hint: Any) -> bool:
 def _build(cls: type, data: dict[str, Any], prefix: str, path: Path, text: str) -> Any:
     hints = get_type_hints(cls)
     ranges = {f.name: f.metadata.get("range") for f in fields(cls)}
+    choices = {f.name: f.metadata.get("choices") for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
@@ -188,6 +207,9 @@ def _build(cls: type, data: dict[str, Any], prefix: str, path: Path, text: str) 
         elif not _check_type(value, hint):
             name = getattr(hint, "__name__", str(hint))
             raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be {name}, got {value!r}")
+        elif choices[key] and value not in choices[key]:
+            raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be one of "
+                              f"{', '.join(repr(c) for c in choices[key])}, got {value!r}")
         elif _out_of_range(value, ranges[key]):
             lo, hi = ranges[key]
             items = " items" if isinstance(value, list) else ""

@@ -7,28 +7,25 @@ answered from the last committed state.
 
 from __future__ import annotations
 
+import hashlib
 import re
-import sqlite3
 import threading
-from contextlib import contextmanager
 import time
 from datetime import date, datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from index.chunking import chunk_text
 from index.cleaning import not_utf8
 from index.config import Settings
 from index.embedding import Embedder, load_embedder, load_query_encoder
 from index import timeframe
-from index.errors import IndexBusyError, IndexError_, InputError, ModelError
+from index.errors import IndexError_, InputError, ModelError
 from index.ingest import Failure, article_from_page, find_files, read_bytes, read_file
 from index.reader import SHIPPED, Reader
 from index.search import Searcher
-from index.store import DB_NAME, Store, Writer, content_hash, create_store, explain
+from index.store import Backend, Store, Writer, content_hash, open_backend
 from index.types import Answer, Article, Chunk
 
 MAX_QUESTION_CHARS = 2000
@@ -45,6 +42,18 @@ FileProgress = Callable[[int, int, int], None]
 """Called as (files done, files in all, chunks embedded so far); links count as files."""
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+Shard = tuple[int, int]
+"""(i, n): this process indexes the i-th of n shares of the articles (0 <= i < n), by a hash of their ids."""
+
+
+def in_shard(key: str, shard: Shard | None) -> bool:
+    """Whether the article (or link) ``key`` falls to ``shard``: the same share on every machine."""
+    if shard is None:
+        return True
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % shard[1] == shard[0]
 
 
 def is_url(item: str | Path) -> bool:
@@ -72,26 +81,31 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    other_shards: int = 0  # articles left to the other processes of an ``--shard`` run
     chunks: int = 0
     failed: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
+        shards = f", {self.other_shards} left to other shards" if self.other_shards else ""
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{len(self.failed)} failed ({self.chunks} chunks embedded in {self.seconds:.1f} s)")
+                f"{len(self.failed)} failed{shards} ({self.chunks} chunks embedded in {self.seconds:.1f} s)")
 
     def to_dict(self) -> dict[str, object]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "other_shards": self.other_shards,
                 "failed": [{"where": f.where, "reason": f.reason} for f in self.failed],
                 "chunks": self.chunks, "seconds": round(self.seconds, 3)}
 
 
 class Engine:
-    """Quotebot's engine over one index folder."""
+    """Quotebot's engine over one index: a folder (its side files: feeds, votes) and the store ``[store]``
+    names, which is the folder itself by default (``index.store``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.folder = settings.index_path
+        self.backend: Backend = open_backend(settings)
         self._embedder: Embedder | None = None
         self._fast: Embedder | None | bool = None
         self._store: Store | None = None
@@ -142,19 +156,23 @@ class Engine:
         self.embedder.encode(["warm up"])
         if self.reader is not None:
             self.reader.read("warm up", ["warm up"])
-        if (self.folder / "quotebot.sqlite3").exists():
-            self.store.vectors()
+        if self.has_index():
+            self.store.warm()
+
+    def has_index(self) -> bool:
+        """Whether anything was ever indexed here (asking an empty index is an error that says so)."""
+        return self._store is not None or self.backend.exists()
 
     @property
     def store(self) -> Store:
         with self._load_lock:
             if self._store is None:
-                store = Store(self.folder)
+                store = self.backend.open()
                 want = self.settings.model.name
                 if store.model != want:
                     store.close()
                     raise IndexError_(
-                        f"index at {self.folder} was built with model '{store.model}' but the config says "
+                        f"index at {store.location} was built with model '{store.model}' but the config says "
                         f"'{want}': set [model] name = \"{store.model}\", or index into a new folder (--index)"
                     )
                 self._store = store
@@ -203,13 +221,16 @@ class Engine:
         return answers
 
     # -- writing --------------------------------------------------------------------------------
-    def ingest(self, inputs: Sequence[Path | str], progress: FileProgress | None = None) -> IngestReport:
+    def ingest(self, inputs: Sequence[Path | str], progress: FileProgress | None = None,
+               shard: Shard | None = None) -> IngestReport:
         """Index files, folders and http(s) links; unchanged articles are skipped, changed ones replaced.
 
         Links are fetched first ([fetch] settings), outside the write lock; a page unchanged since its last
-        fetch (ETag / Last-Modified) costs one conditional GET and nothing else.
+        fetch (ETag / Last-Modified) costs one conditional GET and nothing else. With ``shard``, only that
+        share of the articles (and links) is indexed: several processes given the same inputs and different
+        shards index them all once between them (on a store that takes several writers: Milvus).
         """
-        urls = list(dict.fromkeys(str(i) for i in inputs if is_url(i)))
+        urls = list(dict.fromkeys(str(i) for i in inputs if is_url(i) and in_shard(str(i), shard)))
         found = list(find_files([Path(i) for i in inputs if not is_url(i)]))
         files = [p for p in found if isinstance(p, Path)]
         report = IngestReport(failed=[f for f in found if isinstance(f, Failure)])
@@ -227,7 +248,7 @@ class Engine:
                 yield from read_file(path, max_bytes, max_article)
                 yield n
 
-        return self._ingest(items(), len(pages) + len(files), report, progress, inputs)
+        return self._ingest(items(), len(pages) + len(files), report, progress, inputs, shard)
 
     def ingest_items(self, items: Iterable[Item], progress: FileProgress | None = None) -> IngestReport:
         """Index articles made elsewhere (feed entries, fetched pages); a Failure is reported as given.
@@ -251,7 +272,7 @@ class Engine:
         from index.fetch import FetchError, fetch_all  # aiohttp: only imported when there are links
 
         known: dict[str, tuple[str | None, str | None]] = {}
-        if (self.folder / DB_NAME).exists():
+        if self.has_index():
             try:
                 known = self.store.page_validators(urls)
             except IndexError_:
@@ -275,37 +296,20 @@ class Engine:
         return self._ingest(read_bytes(name, data, article_id, max_article), 1, IngestReport(), None)
 
     def _ingest(self, items: Iterable[Item | int], total_files: int, report: IngestReport,
-                progress: FileProgress | None, sources: Sequence[Path | str] = ()) -> IngestReport:
+                progress: FileProgress | None, sources: Sequence[Path | str] = (),
+                shard: Shard | None = None) -> IngestReport:
         """Write ``items`` under the write locks; ``sources`` (the paths asked for) go into a rebuild command."""
         started = time.monotonic()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with self._write_lock, self._file_lock():  # before the model: a read-only index fails at once
-                embedder = self.embedder
-                create_store(self.folder, self.settings.model.name, embedder.dim)
-                store = self.store
-                if store.dim != embedder.dim:
-                    raise IndexError_(f"index dimension {store.dim} differs from the model's {embedder.dim}")
-                writer = Writer(store, self.settings.search.exact_below)
-                try:
-                    self._write(items, writer, report, total_files, progress)
-                    writer.commit()
-                finally:
-                    writer.close()
-        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            known = explain(exc, self.folder, writing=True, sources=sources)
-            if known is None and not isinstance(exc, (OSError, sqlite3.OperationalError)):
-                raise  # not the disk, the permissions or a damaged file: a bug to see in full
-            # A full disk: the last commit stands, and the user must know this one didn't.
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise known or IndexError_(f"cannot write the index at {self.folder} ({reason}); "
-                                       "it keeps its last committed state") from None
+        with self._write_lock, self.backend.writing(self.settings.model.name, lambda: self.embedder.dim,
+                                                    sources) as writer:
+            self._write(items, writer, report, total_files, progress, shard)
+            writer.commit()
         self._export_query_encoder()
         report.seconds = time.monotonic() - started
         return report
 
     def _write(self, items: Iterable[Item | int], writer: Writer, report: IngestReport,
-               total_files: int, progress: FileProgress | None) -> None:
+               total_files: int, progress: FileProgress | None, shard: Shard | None = None) -> None:
         chunking = self.settings.chunking
         salt = (f"{CHUNKING_RULES}/{chunking.max_chars}/{chunking.overlap_sentences}/{chunking.title_context}/"
                 f"{self.embedder.max_tokens}")
@@ -345,6 +349,9 @@ class Engine:
                 continue
             page = item if isinstance(item, Page) else None
             item = page.article if page else item
+            if not page and not in_shard(item.id, shard):  # a link was sharded by its URL, before fetching
+                report.other_shards += 1
+                continue
             if item.id in seen:
                 report.failed.append(Failure(item.origin or item.id, f"duplicate article id '{item.id}' (first at "
                                              f"{seen[item.id]}); the first one was kept"))
@@ -378,19 +385,36 @@ class Engine:
             return f"{article.title}\n{chunk.text}"
         return chunk.text
 
-    @contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        """Held for a whole ingest so two processes never interleave writes."""
-        lock = FileLock(str(self.folder / "write.lock"), timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise IndexBusyError(f"index is busy: another quotebot process is writing to {self.folder}; "
-                                 "try again when it has finished") from None
-        try:
-            yield
-        finally:
-            lock.release()
+    def migrate(self, target: Backend, progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Copy every article, with its chunks and vectors, into ``target``: nothing is embedded again.
+
+        Articles already there with the same content are skipped, so an interrupted migration re-run
+        finishes the job. Page validators are not copied: a followed page is fetched once unconditionally.
+        """
+        started = time.monotonic()
+        report = IngestReport()
+        source = self.store
+        with target.writing(source.model, lambda: source.dim) as writer:
+            last_commit = time.monotonic()
+            for n, stored in enumerate(source.stored(), 1):
+                old = writer.store.article_hashes([stored.article.id]).get(stored.article.id)
+                if old == stored.digest:
+                    report.unchanged += 1
+                else:
+                    writer.add(stored.article, stored.chunks, stored.vectors, stored.digest, stored.article.origin)
+                    report.chunks += len(stored.chunks)
+                    if old is None:
+                        report.added += 1
+                    else:
+                        report.updated += 1
+                if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
+                    writer.commit()
+                    last_commit = time.monotonic()
+                if progress:
+                    progress(n)
+            writer.commit()
+        report.seconds = time.monotonic() - started
+        return report
 
     # -- describing -----------------------------------------------------------------------------
     def check(self) -> list[str]:
@@ -405,6 +429,6 @@ class Engine:
     def stats(self) -> dict[str, object]:
         store = self.store
         articles, chunks = store.counts()
-        return {"index": str(self.folder), "articles": articles, "chunks": chunks, "model": store.model,
-                "dimension": store.dim, "bytes": store.bytes_on_disk()}
+        return {"index": store.location, "backend": self.settings.store.backend, "articles": articles,
+                "chunks": chunks, "model": store.model, "dimension": store.dim, "bytes": store.size_bytes()}
 

@@ -28,7 +28,6 @@ from xml.sax import SAXException
 from index import sidecar
 from index.errors import InputError
 from index.ingest import Failure, read_bytes
-from index.store import DB_NAME
 from index.types import Article
 
 if TYPE_CHECKING:
@@ -522,7 +521,7 @@ def _new_entries(polls: list[_Poll], engine: Engine) -> None:
     entries = [e for p in polls if p.parsed for e in p.parsed.entries]
     settled = feeds.settled([e.key for e in entries])
     indexed: set[str] = set()
-    if entries and (engine.folder / DB_NAME).exists():
+    if entries and engine.has_index():
         indexed = set(engine.store.article_hashes(list({e.link for e in entries})))
     claimed: set[str] = set()
     for poll in polls:
@@ -568,7 +567,7 @@ def _index(polls: list[_Poll], engine: Engine, progress: Callable[[int, int, int
     stop = threading.Event()
     crashed: list[BaseException] = []
     # Opened here, before the ingest creates an index that has no tables yet for the other thread to read.
-    store = engine.store if (engine.folder / DB_NAME).exists() else None
+    store = engine.store if engine.has_index() else None
     fetcher = threading.Thread(target=_produce, args=(polls, engine, store, out, stop, crashed),
                                name="quotebot-feeds", daemon=True)
     fetcher.start()

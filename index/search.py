@@ -39,8 +39,8 @@ from index.embedding import Embedder
 from index.highlight import Match, Query, focus, match, sentence_at
 from index.quotes import fresh_span, sentence_keys
 from index.reader import Reader, Reading
-from index.store import ChunkRow, Store
-from index.terms import content_terms, fold, or_query, query_words
+from index.store import ChunkRow, Store, Where
+from index.terms import content_terms, fold, query_words
 from index.timeframe import TimeFrame
 from index.types import Answer, AnswerSpan, Passage
 
@@ -180,6 +180,11 @@ def weigh_time(ranked: Sequence[Scored], frame: TimeFrame, recency: float) -> li
     return out
 
 
+def where(frame: TimeFrame) -> Where:
+    """The part of a question's time frame a store can filter by inside its search."""
+    return Where(since=frame.since, until=frame.until)
+
+
 def _reader_highlight(s: Scored) -> Scored:
     """Highlight the sentence holding the reader's answer span, where it found one."""
     if s.reading is None or s.reading.span is None or s.match is None:
@@ -210,10 +215,17 @@ class Searcher:
         frames = list(frames) if frames is not None else [None] * len(questions)
         if not questions:
             return []
+        frames = [f or TimeFrame() for f in frames]
         vecs = self.embedder.encode(list(questions))
-        _, dense_ids = self.store.vector_search(vecs, self._depth(k))
-        return [self._answer(q, vecs[i], dense_ids[i], k, ids[i], frames[i] or TimeFrame())
-                for i, q in enumerate(questions)]
+        dense_ids: list[np.ndarray] = [np.zeros(0, np.int64)] * len(questions)
+        groups: dict[Where, list[int]] = {}
+        for i, f in enumerate(frames):
+            groups.setdefault(where(f), []).append(i)
+        for w, members in groups.items():  # one vector search per date range (one in all, usually)
+            _, found = self.store.vector_search(vecs[members], self._depth(k), w)
+            for i, row in zip(members, found):
+                dense_ids[i] = row
+        return [self._answer(q, vecs[i], dense_ids[i], k, ids[i], frames[i]) for i, q in enumerate(questions)]
 
     def search(self, question: str, k: int | None = None) -> Answer:
         return self.search_many([question], k)[0]
@@ -222,7 +234,7 @@ class Searcher:
         return max(self.settings.candidates, k)
 
     def fused(self, question: str, qvec: np.ndarray, dense_ids: Sequence[int],
-              depth: int | None = None) -> list[Scored]:
+              depth: int | None = None, frame: TimeFrame | None = None) -> list[Scored]:
         """All candidates for one question in fused order, not yet re-ranked.
 
         The keyword index is asked with the question's rarer words only (``bm25.candidate_words``) and
@@ -233,7 +245,7 @@ class Searcher:
         phrases = [(content_terms(w) or [w])[0] for w in words]
         df, rows_total = self.store.doc_freqs(phrases)
         asked = bm25.candidate_words(words, [df.get(p, 0) for p in phrases], self.rerank_settings.postings)
-        keyword_ids = [cid for cid, _ in self.store.keyword_search(or_query(asked), depth)]
+        keyword_ids = [cid for cid, _ in self.store.keyword_search(asked, depth, where(frame or TimeFrame()))]
         candidates = list(dict.fromkeys([int(i) for i in dense_ids if i >= 0] + keyword_ids))
         if not candidates:
             return []
@@ -257,7 +269,7 @@ class Searcher:
         question's weighted terms, when the caller already has them)."""
         frame = frame or TimeFrame()
         query = query or self.query(question)
-        fused = [s for s in self.fused(question, qvec, dense_ids, depth) if frame.allows(parse_date(s.row.date))]
+        fused = [s for s in self.fused(question, qvec, dense_ids, depth, frame) if frame.allows(parse_date(s.row.date))]
         ranked = weigh_time(rerank(fused, query, self.rerank_settings), frame, self.rerank_settings.recency)
         if self.reader is not None and self.reading.enabled:
             ranked = self.read(question, ranked)

@@ -133,8 +133,3 @@ def query_words(text: str) -> list[str]:
 def or_query(query_words: Sequence[str]) -> str:
     """An FTS5 MATCH expression OR-ing ``query_words``, each quoted (so no FTS syntax gets through)."""
     return " OR ".join(f'"{w}"' for w in query_words)
-
-
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression OR-ing the question's distinct content words."""
-    return or_query(query_words(text))

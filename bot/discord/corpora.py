@@ -12,7 +12,6 @@ from index.embedding import Embedder
 from index.engine import AskedAt, Engine
 from index.errors import InputError
 from index.reader import Reader
-from index.store import DB_NAME
 from index.types import Answer
 
 GUILDS = "guilds"  # under the shared index folder
@@ -34,7 +33,7 @@ def upload_id(name: str, data: bytes) -> str:
 
 def has_index(engine: Engine) -> bool:
     """Whether anything was ever indexed in the engine's folder (a guild's folder appears on its first /index)."""
-    return (engine.folder / DB_NAME).exists()
+    return engine.has_index()
 
 
 class GuildEngine(Engine):

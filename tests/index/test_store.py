@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from index import store as store_mod
+from index import local_store as store_mod
 from index.errors import IndexError_
-from index.store import Store
+from index.local_store import LocalStore as Store
 from tests.conftest import ROOT
 from tests.index.test_reliability import CHILD, make_corpus
 
@@ -43,7 +43,7 @@ def test_mean_tokens_follows_adds_updates_and_deletes(tmp_path, fake_engine):
     (docs / "doc000.txt").write_text("Changed\n\n" + "A much longer story about the harbour. " * 40)
     fake_engine.ingest([docs])
     assert store.mean_tokens() == pytest.approx(fts5_mean_tokens(store))
-    writer = store_mod.Writer(store)
+    writer = store_mod.LocalWriter(store)
     writer.delete(["doc000.txt", "odd.txt"] + [a.id for a in store.articles() if a.title == "Changed"])
     writer.commit()
     writer.close()

@@ -3,8 +3,12 @@ import sqlite3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index import store
-from index.terms import content_terms, fold, fts_query, pairs, stems, words
+from index import local_store as store
+from index.terms import content_terms, fold, or_query, pairs, query_words, stems, words
+
+
+def fts_query(text: str) -> str:
+    return or_query(query_words(text))
 
 
 def test_fold_lowercases_and_strips_accents():

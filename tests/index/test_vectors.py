@@ -6,7 +6,7 @@ import numpy as np
 
 from index import vectors
 from index.engine import Engine
-from index.store import Store
+from index.local_store import LocalStore as Store
 from tests.index.test_reliability import make_corpus
 
 

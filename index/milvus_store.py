@@ -1,0 +1,602 @@
+"""The Milvus backend: an index in Milvus collections, on Milvus Lite (embedded, a folder ending in ``.db``)
+or a Milvus server or cluster (``http(s)://host:19530``), with the same answers as the local backend.
+
+Three collections, named from ``[store] collection``:
+- ``<name>``: one row per chunk: its verbatim text, its article's metadata (so a candidate is read in one
+  request), the dense vector, and ``terms``, the chunk's tokens as Quotebot counts them (index.terms:
+  FTS5's Porter tokens), from which a Milvus BM25 function makes the sparse vector the keyword search
+  uses. Both backends then find and score keywords with one tokenizer, Milvus's analyzer only splitting
+  the ready tokens (``encode_terms``).
+- ``<name>_articles``: one record per article (its text in parts: a VARCHAR holds at most 65,535 bytes).
+  The record is written after the article's chunks and is its commit point: re-indexing compares the
+  record's content hash, so a process killed mid-article redoes that article, and chunk ids derive from
+  the article and its content, so rows written twice (two processes, or a re-run) are one row.
+- ``<name>_pages``: fetched URLs with their validators (ETag, Last-Modified).
+
+Milvus has no transactions: readers see an article's new chunks as soon as they are written, before its
+record. Milvus reports no term statistics either, so document frequencies are counted by keyword search
+(a sparse search returns every chunk holding the term) and BM25's mean length is measured on a uniform
+sample of chunks; both are cached for ``STATS_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.config import SearchSettings, StoreSettings
+from index.dates import parse_date
+from index.errors import IndexBusyError, IndexError_
+from index.store import ChunkRow, StoredArticle, Where, token_counts
+from index.terms import stems_many
+from index.types import Article, Chunk
+
+SCHEMA_VERSION = 1
+META = "quotebot.meta"  # the chunks collection's property recording the schema, model and dimension
+TEXT_BYTES = 65_535  # Milvus's VARCHAR limit
+PART_CHARS = 16_000  # article text per record part: at most 4 UTF-8 bytes a character
+MAX_CHUNK_CHARS = PART_CHARS  # chunking.max_chars above this could not be stored
+KEY_BYTES = 8_192  # article ids and URLs
+DF_LIMIT = 16_384  # Milvus's largest top-k: a term in more chunks counts as in this many
+STATS_TTL = 30.0  # seconds a cached statistic (chunk count, mean length, document frequencies) is used
+SAMPLE = 5_000  # chunks read to measure the mean length
+BATCH = 500  # rows per insert or query
+_ID_SPACE = 2**63
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
+_OUTPUT = ["id", "article_id", "title", "source", "url", "date", "start", "stop", "body"]
+
+
+def key_of(*parts: object) -> int:
+    """A 63-bit primary key hashed from ``parts``: the same content always gets the same key, so a row
+    written twice (two processes, or a re-run after a kill) is one row. Integer keys also keep quotes and
+    newlines in ids and URLs out of the filter expressions pymilvus builds when it pages through rows."""
+    h = hashlib.sha256("\x00".join(map(str, parts)).encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(h[:8], "big") % _ID_SPACE
+
+
+def chunk_id(article_id: str, digest: str, index: int) -> int:
+    """A chunk's primary key, from its article's id and content and its place in the article."""
+    return key_of("chunk", article_id, digest, index)
+
+
+def encode_term(term: str) -> str:
+    """A token that any Milvus analyzer keeps whole: ASCII letters and digits as they are, anything else
+    as ``x`` + hex of its UTF-8 (Milvus Lite's and a server's standard tokenizers split differently)."""
+    if term.isascii() and term.isalnum():
+        return term
+    return "x" + term.encode("utf-8", "surrogatepass").hex() + "x"
+
+
+def encode_terms(stems: Iterable[str]) -> str:
+    return " ".join(encode_term(t) for t in stems)
+
+
+def day_number(date_text: str | None) -> int:
+    """An article's day as YYYYMMDD, sortable and filterable inside Milvus; 0 when undated."""
+    day = parse_date(date_text)
+    return day.year * 10_000 + day.month * 100 + day.day if day else 0
+
+
+def filter_expr(where: Where | None) -> str:
+    """A Milvus filter expression for ``where``; undated articles (day 0) always pass."""
+    if where is None or not where.bounded:
+        return ""
+    parts = []
+    if where.since:
+        parts.append(f"day >= {where.since.year * 10_000 + where.since.month * 100 + where.since.day}")
+    if where.until:
+        parts.append(f"day <= {where.until.year * 10_000 + where.until.month * 100 + where.until.day}")
+    return f"day == 0 or ({' and '.join(parts)})"
+
+
+def _lit(value: str) -> str:
+    """A string literal for a filter expression (a JSON string is a valid Milvus string literal)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _quoted(values: Sequence[str]) -> str:
+    """A list literal for a filter expression."""
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+def _deleted(result: Any) -> int:
+    """Rows a delete removed, as pymilvus reports it (a list of keys, or a dict with a count)."""
+    if isinstance(result, dict):
+        return int(result.get("delete_count", 0))
+    return len(result) if isinstance(result, list) else 0
+
+
+def _fits(value: str, limit: int) -> bool:
+    return len(value.encode("utf-8", "surrogatepass")) <= limit
+
+
+def _clip(value: str, limit: int) -> str:
+    """At most ``limit`` UTF-8 bytes of ``value``, cut at a character."""
+    data = value.encode("utf-8", "surrogatepass")
+    return value if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
+class _Pymilvus:
+    """pymilvus, imported on first use: the local backend never needs it."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            import pymilvus
+        except ImportError:
+            raise IndexError_("[store] backend = \"milvus\" needs pymilvus: pip install 'quotebot[milvus]'") from None
+        # Its own log lines (RPC errors, retries) would repeat, as tracebacks, what ``errors`` says in one line.
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+        return getattr(pymilvus, name)
+
+
+pm = _Pymilvus()
+
+
+class MilvusBackend:
+    """A Milvus collection trio, on Milvus Lite or a server; many processes may write a server at once."""
+
+    def __init__(self, settings: StoreSettings, folder: Path, search: SearchSettings) -> None:
+        if not _NAME.match(settings.collection):
+            raise IndexError_(f"[store] collection must be letters, digits and _ (not starting with a digit), "
+                              f"got {settings.collection!r}")
+        self.uri = settings.uri or str(folder / "milvus.db")
+        self.lite = not self.uri.startswith(("http://", "https://", "tcp://", "grpc://"))
+        if self.lite and not self.uri.endswith(".db"):
+            raise IndexError_(f"[store] uri must be a Milvus Lite path ending in .db or http(s)://host:port, "
+                              f"got {self.uri!r}")
+        self.token = os.environ.get(settings.token_env, "") if settings.token_env else ""
+        self.name = settings.collection
+        self.location = f"{self.uri} (collection {self.name})"
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return self.name, f"{self.name}_articles", f"{self.name}_pages"
+
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                if self.lite:
+                    Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+                with self.errors():
+                    self._client = pm.MilvusClient(uri=self.uri, token=self.token)
+            return self._client
+
+    @contextmanager
+    def errors(self, writing: bool = False) -> Iterator[None]:
+        """Milvus and connection failures as one-line errors naming the URI."""
+        try:
+            yield
+        except IndexError_:
+            raise
+        except Exception as exc:  # pymilvus raises MilvusException, grpc errors and OSErrors alike
+            text = str(getattr(exc, "message", "") or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if "LOCK" in text or "locked" in text.lower() or type(exc).__name__ == "DataDirLockedError":
+                raise IndexBusyError(f"Milvus Lite at {self.uri} is open in another process; Milvus Lite serves one "
+                                     "process at a time: run a Milvus server for several (README: Scale out)") from None
+            verb = "write" if writing else "read"
+            raise IndexError_(f"cannot {verb} the Milvus index at {self.location}: {text}") from None
+
+    def exists(self) -> bool:
+        if self.lite and not Path(self.uri).exists():
+            return False  # don't create an empty Milvus Lite folder just to look
+        with self.errors():
+            return bool(self.client().has_collection(self.name))
+
+    def open(self) -> MilvusStore:
+        if not self.exists():
+            raise IndexError_(f"no index at {self.location}: run 'quotebot index PATH' first")
+        return MilvusStore(self)
+
+    @contextmanager
+    def writing(self, model: str, dim: Callable[[], int], sources: Sequence[str | Path] = ()) -> Iterator[MilvusWriter]:
+        with self.errors(writing=True):
+            if not self.exists():
+                self._create(model, dim())
+            elif not self.client().describe_collection(self.name).get("properties", {}).get(META):
+                # Killed between creating the collection and recording what it holds: record it now.
+                meta = json.dumps({"quotebot_schema": SCHEMA_VERSION, "model": model, "dim": dim()})
+                self.client().alter_collection_properties(self.name, properties={META: meta})
+            store = MilvusStore(self)
+            if store.model != model:
+                raise IndexError_(f"index at {self.location} was built with model '{store.model}', not '{model}': "
+                                  "use another [store] collection")
+            if store.dim != dim():
+                raise IndexError_(f"index dimension {store.dim} differs from the model's {dim()}")
+            writer = MilvusWriter(store)
+            try:
+                yield writer
+            finally:
+                writer.close()
+
+    def _create(self, model: str, dim: int) -> None:
+        """The three collections; the chunks collection, created last, is what ``exists`` looks for."""
+        client = self.client()
+        chunks, articles, pages = self.names
+        meta = json.dumps({"quotebot_schema": SCHEMA_VERSION, "model": model, "dim": dim})
+        for name, fields in ((pages, self._page_fields()), (articles, self._article_fields())):
+            if not client.has_collection(name):
+                schema = pm.MilvusClient.create_schema(auto_id=False)
+                for args, kwargs in fields:
+                    schema.add_field(*args, **kwargs)
+                index = client.prepare_index_params()
+                index.add_index("pad", index_type="FLAT", metric_type="L2")
+                client.create_collection(name, schema=schema, index_params=index)
+        schema = pm.MilvusClient.create_schema(auto_id=False)
+        DT = pm.DataType
+        schema.add_field("id", DT.INT64, is_primary=True)
+        schema.add_field("article_id", DT.VARCHAR, max_length=KEY_BYTES)
+        schema.add_field("title", DT.VARCHAR, max_length=TEXT_BYTES)
+        schema.add_field("source", DT.VARCHAR, max_length=KEY_BYTES)
+        schema.add_field("url", DT.VARCHAR, max_length=KEY_BYTES)
+        schema.add_field("date", DT.VARCHAR, max_length=256)
+        schema.add_field("day", DT.INT64)
+        schema.add_field("start", DT.INT64)
+        schema.add_field("stop", DT.INT64)
+        schema.add_field("tokens", DT.INT64)
+        schema.add_field("body", DT.VARCHAR, max_length=TEXT_BYTES)
+        schema.add_field("terms", DT.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True,
+                         analyzer_params={"tokenizer": "standard"})
+        schema.add_field("sparse", DT.SPARSE_FLOAT_VECTOR)
+        schema.add_field("dense", DT.FLOAT_VECTOR, dim=dim)
+        schema.add_function(pm.Function(name="terms_bm25", function_type=pm.FunctionType.BM25,
+                                        input_field_names=["terms"], output_field_names=["sparse"]))
+        index = client.prepare_index_params()
+        # Exact search on Milvus Lite, as the local backend below its exact_below; a server picks its own.
+        index.add_index("dense", index_type="FLAT" if self.lite else "AUTOINDEX", metric_type="IP")
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        index.add_index("article_id", index_type="INVERTED")
+        index.add_index("day", index_type="INVERTED")
+        client.create_collection(chunks, schema=schema, index_params=index)
+        client.alter_collection_properties(chunks, properties={META: meta})
+
+    @staticmethod
+    def _article_fields() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        DT = pm.DataType
+        text = {"max_length": TEXT_BYTES}
+        key = {"max_length": KEY_BYTES}
+        return [(("key", DT.INT64), {"is_primary": True}),
+                (("article_id", DT.VARCHAR), key), (("part", DT.INT64), {}), (("parts", DT.INT64), {}),
+                (("text", DT.VARCHAR), text), (("title", DT.VARCHAR), text), (("source", DT.VARCHAR), key),
+                (("url", DT.VARCHAR), key), (("date", DT.VARCHAR), {"max_length": 256}),
+                (("digest", DT.VARCHAR), {"max_length": 64}), (("origin", DT.VARCHAR), key),
+                (("chunks", DT.INT64), {}), (("pad", DT.FLOAT_VECTOR), {"dim": 2})]
+
+    @staticmethod
+    def _page_fields() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        DT = pm.DataType
+        key = {"max_length": KEY_BYTES}
+        return [(("key", DT.INT64), {"is_primary": True}), (("url", DT.VARCHAR), {"max_length": KEY_BYTES}),
+                (("article_id", DT.VARCHAR), key), (("etag", DT.VARCHAR), key),
+                (("last_modified", DT.VARCHAR), {"max_length": 256}), (("pad", DT.FLOAT_VECTOR), {"dim": 2})]
+
+
+class MilvusStore:
+    """Reads from the collections; thread-safe (pymilvus's client is)."""
+
+    def __init__(self, backend: MilvusBackend) -> None:
+        self.backend = backend
+        self.location = backend.location
+        self.read_only = False
+        self.client = backend.client()
+        self.chunks, self.articles_name, self.pages = backend.names
+        with backend.errors():
+            meta = json.loads(self.client.describe_collection(self.chunks).get("properties", {}).get(META) or "{}")
+            if meta.get("quotebot_schema") != SCHEMA_VERSION:
+                raise IndexError_(f"{self.location} is not a Quotebot index of schema {SCHEMA_VERSION} "
+                                  f"(it says {meta.get('quotebot_schema')!r}): use another [store] collection")
+            for name in backend.names:
+                self.client.load_collection(name)
+        self.meta = meta
+        self._stats: dict[str, tuple[float, Any]] = {}
+        self._stats_lock = threading.Lock()
+        self._vectors = threading.local()
+
+    @property
+    def model(self) -> str:
+        return str(self.meta["model"])
+
+    @property
+    def dim(self) -> int:
+        return int(self.meta["dim"])
+
+    def warm(self) -> None:
+        self.mean_tokens()
+
+    # -- search ---------------------------------------------------------------------------------
+    def vector_search(self, queries: np.ndarray, k: int, where: Where | None = None) -> tuple[np.ndarray, np.ndarray]:
+        n = len(queries)
+        scores, ids = np.zeros((n, k), np.float32), np.full((n, k), -1, np.int64)
+        if n == 0:
+            return scores, ids
+        with self.backend.errors():
+            hits = self.client.search(self.chunks, data=np.asarray(queries, np.float32).tolist(), anns_field="dense",
+                                      limit=k, filter=filter_expr(where), search_params={"metric_type": "IP"},
+                                      output_fields=[])
+        for i, row in enumerate(hits):
+            for j, hit in enumerate(row[:k]):
+                ids[i, j], scores[i, j] = int(hit["id"]), float(hit["distance"])
+        return scores, ids
+
+    def keyword_search(self, words: Sequence[str], limit: int, where: Where | None = None) -> list[tuple[int, float]]:
+        text = encode_terms(t for ts in stems_many(list(words)) for t in ts)
+        if not text:
+            return []
+        with self.backend.errors():
+            hits = self.client.search(self.chunks, data=[text], anns_field="sparse", limit=limit,
+                                      filter=filter_expr(where), search_params={"metric_type": "BM25"},
+                                      output_fields=[])
+        return [(int(h["id"]), abs(float(h["distance"]))) for h in hits[0]]
+
+    # -- statistics -----------------------------------------------------------------------------
+    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        hit = self._stats.get(key)
+        if hit and now - hit[0] < STATS_TTL:
+            return hit[1]
+        value = compute()
+        with self._stats_lock:
+            self._stats[key] = (now, value)
+        return value
+
+    def _count(self, collection: str, expr: str = "") -> int:
+        with self.backend.errors():
+            rows = self.client.query(collection, filter=expr, output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def doc_freqs(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        total = self._cached("rows", lambda: self._count(self.chunks))
+        wanted = sorted(set(terms))
+        missing = [t for t in wanted if not self._fresh(f"df:{t}")]
+        if missing and total:
+            with self.backend.errors():
+                hits = self.client.search(self.chunks, data=[encode_term(t) for t in missing], anns_field="sparse",
+                                          limit=min(DF_LIMIT, total), search_params={"metric_type": "BM25"},
+                                          output_fields=[])
+            now = time.monotonic()
+            with self._stats_lock:
+                for term, row in zip(missing, hits):
+                    self._stats[f"df:{term}"] = (now, len(row))
+        out = {}
+        for t in wanted:
+            hit = self._stats.get(f"df:{t}")
+            if hit and hit[1]:
+                out[t] = hit[1]
+        return out, total
+
+    def _fresh(self, key: str) -> bool:
+        hit = self._stats.get(key)
+        return bool(hit) and time.monotonic() - hit[0] < STATS_TTL  # type: ignore[index]
+
+    def mean_tokens(self) -> float:
+        def measure() -> float:
+            total = self._count(self.chunks)
+            if not total:
+                return 0.0
+            # Chunk ids are uniform hashes, so the chunks below an id bound are a uniform sample.
+            sample = "" if total <= SAMPLE else f"id < {int(_ID_SPACE * SAMPLE / total)}"
+            with self.backend.errors():
+                rows = self.client.query(self.chunks, filter=sample, output_fields=["tokens"], limit=DF_LIMIT)
+            return float(np.mean([r["tokens"] for r in rows])) if rows else 0.0
+
+        return self._cached("mean_tokens", measure)
+
+    # -- rows -----------------------------------------------------------------------------------
+    def _get(self, ids: Sequence[int], fields: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        with self.backend.errors():
+            for lo in range(0, len(ids), BATCH):
+                out.extend(self.client.get(self.chunks, ids=list(ids[lo : lo + BATCH]), output_fields=fields))
+        return out
+
+    def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
+        """Rows with their vectors, which ``reconstruct`` then answers from (one request per candidate list)."""
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        if not ids:
+            return {}
+        rows = self._get(ids, _OUTPUT + ["dense"])
+        self._vectors.last = {int(r["id"]): np.asarray(r["dense"], np.float32) for r in rows}
+        return {int(r["id"]): ChunkRow(int(r["id"]), r["article_id"], r["title"], r["source"] or None,
+                                       r["url"] or None, r["date"] or None, int(r["start"]), int(r["stop"]), r["body"])
+                for r in rows}
+
+    def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        known: dict[int, np.ndarray] = getattr(self._vectors, "last", {})
+        missing = [int(i) for i in ids if int(i) not in known]
+        if missing:
+            known = dict(known)
+            known.update({int(r["id"]): np.asarray(r["dense"], np.float32) for r in self._get(missing, ["id", "dense"])})
+        return np.vstack([known[int(i)] for i in ids])
+
+    def _records(self, expr: str, fields: list[str], collection: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every row matching ``expr``, in batches (query_iterator: no offset limit)."""
+        with self.backend.errors():
+            it = self.client.query_iterator(collection or self.articles_name, batch_size=BATCH, filter=expr,
+                                            output_fields=fields)
+            try:
+                while batch := it.next():
+                    yield from batch
+            finally:
+                it.close()
+
+    def article_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for lo in range(0, len(ids), BATCH):
+            part = list(ids[lo : lo + BATCH])
+            for r in self._records(f"part == 0 and article_id in {_quoted(part)}", ["article_id", "digest"]):
+                out[r["article_id"]] = r["digest"]
+        return out
+
+    def page_validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        found: dict[str, tuple[str, str | None, str | None]] = {}
+        for lo in range(0, len(urls), BATCH):
+            part = list(urls[lo : lo + BATCH])
+            for r in self._records(f"url in {_quoted(part)}", ["url", "article_id", "etag", "last_modified"],
+                                   self.pages):
+                if r["etag"] or r["last_modified"]:
+                    found[r["url"]] = (r["article_id"], r["etag"] or None, r["last_modified"] or None)
+        indexed = self.article_hashes(list({a for a, _, _ in found.values()}))
+        return {url: (etag, modified) for url, (aid, etag, modified) in found.items() if aid in indexed}
+
+    def _article(self, head: dict[str, Any]) -> Article:
+        text = head["text"]
+        if head["parts"] > 1:
+            rest = {r["part"]: r["text"] for r in self._records(
+                f"article_id == {_lit(head['article_id'])} and part > 0", ["part", "text"])}
+            text += "".join(rest.get(i, "") for i in range(1, head["parts"]))
+        return Article(head["article_id"], head["title"], text, head["source"] or None, head["url"] or None,
+                       head["date"] or None, head["origin"])
+
+    _HEAD = ["article_id", "title", "text", "source", "url", "date", "origin", "digest", "parts", "chunks"]
+
+    def articles(self) -> Iterator[Article]:
+        for head in self._records("part == 0", self._HEAD):
+            yield self._article(head)
+
+    def stored(self) -> Iterator[StoredArticle]:
+        for head in self._records("part == 0", self._HEAD):
+            article = self._article(head)
+            rows = sorted(self._records(f"article_id == {_lit(article.id)}", ["id", "start", "stop", "dense"],
+                                        self.chunks), key=lambda r: r["start"])
+            chunks = tuple(Chunk(article.id, r["start"], r["stop"], article.text[r["start"] : r["stop"]]) for r in rows)
+            vectors = (np.vstack([np.asarray(r["dense"], np.float32) for r in rows]) if rows
+                       else np.zeros((0, self.dim), np.float32))
+            yield StoredArticle(article, head["digest"], chunks, vectors)
+
+    def counts(self) -> tuple[int, int]:
+        return self._count(self.articles_name, "part == 0"), self._count(self.chunks)
+
+    def check(self) -> list[str]:
+        """Each chunk a span of its article's text, each article's chunks all there, no chunk without an
+        article, no duplicate rows."""
+        problems: list[str] = []
+        chunk_articles: dict[str, int] = {}
+        ids: set[int] = set()
+        rows = 0
+        for r in self._records("", ["id", "article_id"], self.chunks):
+            rows += 1
+            ids.add(int(r["id"]))
+            chunk_articles[r["article_id"]] = chunk_articles.get(r["article_id"], 0) + 1
+        if rows != len(ids):
+            problems.append(f"chunks: {rows - len(ids)} duplicate ids")
+        seen: set[str] = set()
+        for head in self._records("part == 0", self._HEAD):
+            article = self._article(head)
+            seen.add(article.id)
+            have = chunk_articles.get(article.id, 0)
+            if have != head["chunks"]:
+                problems.append(f"article {article.id!r}: {have} of its {head['chunks']} chunks (an interrupted "
+                                "write): index it again")
+                continue
+            for r in self._records(f"article_id == {_lit(article.id)}", ["id", "start", "stop", "body"],
+                                   self.chunks):
+                if not 0 <= r["start"] < r["stop"] <= len(article.text):
+                    problems.append(f"chunk {r['id']}: span {r['start']}:{r['stop']} outside its article")
+                elif r["body"] != article.text[r["start"] : r["stop"]]:
+                    problems.append(f"chunk {r['id']}: text differs from its article span")
+        orphans = {a: n for a, n in chunk_articles.items() if a not in seen}
+        if orphans:
+            problems.append(f"chunks without an article: {sum(orphans.values())} (of {len(orphans)} article ids, "
+                            f"e.g. {min(orphans)!r}: an interrupted write): index them again")
+        return problems
+
+    def size_bytes(self) -> int | None:
+        if not self.backend.lite:
+            return None
+        return sum(p.stat().st_size for p in Path(self.backend.uri).rglob("*") if p.is_file())
+
+    def close(self) -> None:
+        """Nothing to release: the backend's client serves every store of it."""
+
+
+class MilvusWriter:
+    """Writes articles as they come: chunks first, then the article's record, the commit point."""
+
+    def __init__(self, store: MilvusStore) -> None:
+        self.store = store
+        self.client = store.client
+        self.errors = store.backend.errors
+
+    def delete(self, article_ids: Sequence[str]) -> int:
+        """Chunks first, then the record: a kill in between leaves a record whose chunks are missing, which
+        ``check`` names, rather than chunks that answer for a deleted article."""
+        removed = 0
+        for aid in article_ids:
+            key = _lit(aid)
+            with self.errors(writing=True):
+                removed += _deleted(self.client.delete(self.store.chunks, filter=f"article_id == {key}"))
+                self.client.delete(self.store.articles_name, filter=f"article_id == {key}")
+        return removed
+
+    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str, origin: str) -> None:
+        for name, value in (("article id", article.id), ("url", article.url or ""), ("source", article.source or "")):
+            if not _fits(value, KEY_BYTES):
+                raise IndexError_(f"article {article.id[:80]!r}: its {name} is over {KEY_BYTES:,} bytes, more than "
+                                  "the Milvus backend stores")
+        title = _clip(article.title, TEXT_BYTES // 2)
+        day = day_number(article.date)
+        tokens = token_counts(article.title, [c.text for c in chunks])
+        terms = stems_many([article.title] + [c.text for c in chunks])
+        rows = []
+        for i, (c, n, body_terms) in enumerate(zip(chunks, tokens, terms[1:])):
+            if not _fits(c.text, TEXT_BYTES):
+                raise IndexError_(f"article {article.id[:80]!r}: a chunk of {len(c.text):,} characters is over Milvus's "
+                                  f"{TEXT_BYTES:,} bytes; set [chunking] max_chars to {MAX_CHUNK_CHARS:,} or less")
+            rows.append({"id": chunk_id(article.id, digest, i), "article_id": article.id, "title": title,
+                         "source": article.source or "", "url": article.url or "", "date": article.date or "",
+                         "day": day, "start": c.start, "stop": c.end, "tokens": n, "body": c.text,
+                         "terms": _clip(encode_terms(terms[0] + body_terms), TEXT_BYTES),
+                         "dense": np.asarray(vectors[i], np.float32).tolist()})
+        key = _lit(article.id)
+        text = article.text
+        parts = [text[i : i + PART_CHARS] for i in range(0, len(text), PART_CHARS)] or [""]
+        records = [{"key": key_of("article", article.id, p), "article_id": article.id, "part": p, "parts": len(parts),
+                    "text": part, "title": title if p == 0 else "", "source": article.source or "",
+                    "url": article.url or "", "date": article.date or "", "digest": digest if p == 0 else "",
+                    "origin": _clip(origin or article.origin or "", KEY_BYTES), "chunks": len(rows), "pad": [0.0, 0.0]}
+                   for p, part in enumerate(parts)]
+        with self.errors(writing=True):
+            self.client.delete(self.store.chunks, filter=f"article_id == {key}")  # an older version's chunks
+            for lo in range(0, len(rows), BATCH):
+                self.client.upsert(self.store.chunks, rows[lo : lo + BATCH])
+            # The record last: from here on this content counts as indexed (head part last of all).
+            self.client.delete(self.store.articles_name, filter=f"article_id == {key} and part >= {len(parts)}")
+            for lo in range(1, len(records), BATCH):
+                self.client.upsert(self.store.articles_name, records[lo : lo + BATCH])
+            self.client.upsert(self.store.articles_name, records[:1])
+
+    def set_page(self, url: str, article_id: str, etag: str | None, last_modified: str | None) -> None:
+        if not _fits(url, KEY_BYTES):
+            return  # not remembered: the page is fetched unconditionally next time
+        with self.errors(writing=True):
+            old = self.client.get(self.store.pages, ids=[key_of("page", url)], output_fields=["article_id"])
+            self.client.upsert(self.store.pages, [{"key": key_of("page", url), "url": url, "article_id": article_id, "etag": etag or "",
+                                                   "last_modified": last_modified or "", "pad": [0.0, 0.0]}])
+            if old and old[0]["article_id"] != article_id:
+                still = self.client.query(self.store.pages, filter=f"article_id == {_lit(old[0]['article_id'])}",
+                                          output_fields=["url"], limit=1)
+                if not still:
+                    self.delete([old[0]["article_id"]])
+
+    def commit(self) -> None:
+        """Persist what was written (each article is visible to readers as soon as it is written)."""
+        with self.errors(writing=True):
+            for name in self.store.backend.names:
+                self.client.flush(name)
+
+    def close(self) -> None:
+        """Nothing held: an article is whole once its record is written."""
