@@ -101,6 +101,34 @@ def follow_up(earlier: str, question: str) -> str:
     return f"{earlier[:room].rstrip()} {question}" if room > 0 else question
 
 
+THREADABLE = (discord.ChannelType.text, discord.ChannelType.news)
+
+
+def can_thread(channel: object, permissions: discord.Permissions) -> bool:
+    """Whether a public thread can be started off a message in ``channel``: a server's text or announcement
+    channel (not a DM, a thread, a voice or forum channel) where the bot may start threads and post in them."""
+    return (getattr(channel, "type", None) in THREADABLE and permissions.create_public_threads
+            and permissions.send_messages_in_threads)
+
+
+def my_permissions(message: discord.Message) -> discord.Permissions:
+    """The bot's permissions in the message's channel, from the cache (none outside a server)."""
+    guild = message.guild
+    if guild is None or guild.me is None or not hasattr(message.channel, "permissions_for"):
+        return discord.Permissions.none()
+    return message.channel.permissions_for(guild.me)
+
+
+async def start_thread(message: discord.Message | discord.PartialMessage, question: str) -> discord.Thread | None:
+    """A public thread off ``message`` named after the question, or None (logged) when Discord refuses it,
+    e.g. a channel permission the bot's cache didn't show: the caller then answers in the channel."""
+    try:
+        return await message.create_thread(name=render.thread_name(question))
+    except (discord.HTTPException, ValueError) as exc:
+        log.warning("could not start a thread for an answer (%s); answering in the channel", exc)
+        return None
+
+
 def link_buttons(page: Page) -> list[discord.ui.Button]:
     """The page's "Open article N" buttons: links, handled by Discord itself, so they never time out."""
     return [discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url) for label, url in page.links]
@@ -214,6 +242,11 @@ class AskCog(commands.Cog):
         wanted = results if results is not None else self.bot.settings.search.results
         return min(max(wanted, 1), render.PER_PAGE_MAX)
 
+    def _wants_thread(self, pages: list[Page], channel: object, permissions: discord.Permissions) -> bool:
+        """[discord] answer_in_thread, for an answer with quotes (a "no good match" line stays in place) where a
+        thread can be started; anywhere else the answer is a reply, as without the option."""
+        return self.bot.settings.discord.answer_in_thread and bool(pages[0].quotes) and can_thread(channel, permissions)
+
     def _view(self, pages: list[Page], owner_id: int, *, slash: bool) -> discord.ui.View | None:
         if len(pages) < 2 and not pages[0].quotes:
             return link_view(pages[0])
@@ -300,8 +333,11 @@ class AskCog(commands.Cog):
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the asker gets one polite line
             await self._fail_privately(interaction, self._failure(exc))
             return
-        view = self._view(pages, interaction.user.id, slash=True)
         first = pages[0]
+        if self._wants_thread(pages, interaction.channel, interaction.app_permissions):
+            await self._answer_in_thread(interaction, pages)
+            return
+        view = self._view(pages, interaction.user.id, slash=True)
         if view is None:
             await interaction.followup.send(content=first.content, embeds=first.embeds, allowed_mentions=NO_PINGS)
         else:
@@ -309,6 +345,25 @@ class AskCog(commands.Cog):
                                                    allowed_mentions=NO_PINGS, wait=True)
             if isinstance(view, PageView):
                 view.message = sent
+
+    async def _answer_in_thread(self, interaction: discord.Interaction, pages: list[Page]) -> None:
+        """The public reply names the question and a thread started off it holds the answer; when Discord
+        refuses the thread, the answer goes into that reply instead."""
+        first = pages[0]
+        header = await interaction.followup.send(render.thread_header(first.question), allowed_mentions=NO_PINGS,
+                                                 wait=True)
+        channel = interaction.channel
+        assert isinstance(channel, (discord.TextChannel, discord.PartialMessageable))  # can_thread checked its type
+        thread = await start_thread(channel.get_partial_message(header.id), first.question)
+        if thread is not None:
+            view = self._view(pages, interaction.user.id, slash=False)  # a bot message: editable past 15 min
+            sent = await thread.send(content=first.content, embeds=first.embeds, view=view, allowed_mentions=NO_PINGS)
+        else:
+            view = self._view(pages, interaction.user.id, slash=True)
+            sent = await interaction.edit_original_response(content=first.content, embeds=first.embeds,
+                                                            view=view, allowed_mentions=NO_PINGS)
+        if isinstance(view, PageView):
+            view.message = sent
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -351,8 +406,15 @@ class AskCog(commands.Cog):
         try:
             view = self._view(pages, message.author.id, slash=False)
             first = pages[0]
-            sent = await message.reply(content=first.content, embeds=first.embeds, view=view,
-                                       allowed_mentions=NO_PINGS, mention_author=False)
+            thread = None
+            if self._wants_thread(pages, message.channel, my_permissions(message)):
+                thread = await start_thread(message, first.question)
+            if thread is not None:  # the thread starts at the question, so the answer needs no reply link
+                sent = await thread.send(content=first.content, embeds=first.embeds, view=view,
+                                         allowed_mentions=NO_PINGS)
+            else:
+                sent = await message.reply(content=first.content, embeds=first.embeds, view=view,
+                                           allowed_mentions=NO_PINGS, mention_author=False)
         except Exception as exc:  # noqa: BLE001 - e.g. Discord refusing the answer: the asker still hears back
             log.error("could not send an answer", exc_info=exc)
             await message.reply(SOMETHING_WRONG, allowed_mentions=NO_PINGS, mention_author=False)

@@ -28,6 +28,7 @@ FIELD_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBEDS_PER_MESSAGE = 10
 EMBED_TOTAL_LIMIT = 6000  # title + description + fields + footer + author, over all embeds of a message
+THREAD_NAME_LIMIT = 100
 
 PER_PAGE_MAX = 5  # the /ask "results" option's range is 1..5
 FOOTER_PART_MAX = 120  # a runaway source or date string must not crowd out the quote
@@ -300,6 +301,21 @@ def answer_line(answer: Answer) -> str:
     """The one-line answer: verbatim words of quote 1, escaped, above the quotes."""
     assert answer.answer is not None
     return f"**Answer:** {clip_words(answer.answer.text, ANSWER_SHOWN_MAX)} -# (quote {answer.answer.passage + 1})"
+
+
+def thread_header(question: str) -> str:
+    """The public line a slash answer's thread starts from; its "for:" line lets a reply to it follow up."""
+    return f"**Quotes in the thread** for: {_question_line(question)}"
+
+
+def thread_name(question: str) -> str:
+    """A thread's name: the question, cut at a word within Discord's 100 characters (names show no markdown)."""
+    if dlen(question) <= THREAD_NAME_LIMIT:
+        return question
+    cut = question[: THREAD_NAME_LIMIT - 1]
+    while dlen(cut) > THREAD_NAME_LIMIT - 1:
+        cut = cut[:-1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip() + ELLIPSIS
 
 
 def no_match_text(question: str) -> str:

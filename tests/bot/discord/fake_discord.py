@@ -31,6 +31,7 @@ from aiohttp import WSMsgType, web
 GUILD_MESSAGES = 1 << 9
 MESSAGE_CONTENT = 1 << 15
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
@@ -107,7 +108,7 @@ class FakeDiscord:
         self.recommended_shards = 1  # what GET /gateway/bot tells an auto-sharded client
         # The bot's permissions in every channel (its @everyone role; app_permissions of interactions):
         # Discord's defaults include starting and posting in public threads.
-        self.bot_permissions = SEND_MESSAGES | THREADS
+        self.bot_permissions = VIEW_CHANNEL | SEND_MESSAGES | THREADS
         self.refuse_threads = False  # Discord answers 403 to starting a thread (an overwrite the bot can't see)
         self.threads: dict[str, dict[str, Any]] = {}  # id -> the thread channels the bot started
         self.user_messages: dict[str, dict[str, Any]] = {}  # what users posted (post_message, say)
@@ -283,12 +284,15 @@ class FakeDiscord:
 
     # -- what users do --------------------------------------------------------------------------
     async def post_message(self, author: dict[str, Any], content: str, *, channel_id: str | None = None,
-                           mention_bot: bool | None = None) -> dict[str, Any] | None:
-        """A user's message; Discord blanks content the bot may not read. None if not delivered."""
+                           mention_bot: bool | None = None, replying_to: dict[str, Any] | None = None
+                           ) -> dict[str, Any] | None:
+        """A user's message (``replying_to`` one of the bot's, with Discord's default ping of its author);
+        Discord blanks content the bot may not read. None if not delivered."""
         intents = int((self.identify or {}).get("intents", 0))
         if not intents & GUILD_MESSAGES:
             return None
         mentioned = f"<@{self.bot_user['id']}>" in content or f"<@!{self.bot_user['id']}>" in content
+        mentioned = mentioned or (replying_to is not None and replying_to["author"]["id"] == self.bot_user["id"])
         if mention_bot is not None:
             mentioned = mention_bot
         channel_id = channel_id or self.channel_id
@@ -297,7 +301,11 @@ class FakeDiscord:
                 "content": content if mentioned or intents & MESSAGE_CONTENT else "",
                 "timestamp": _now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
                 "mentions": [self.bot_user] if mentioned else [], "mention_roles": [], "attachments": [],
-                "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": []}
+                "embeds": [], "pinned": False, "type": 19 if replying_to else 0, "flags": 0, "components": []}
+        if replying_to is not None:
+            data["message_reference"] = {"message_id": replying_to["id"], "channel_id": replying_to["channel_id"],
+                                         "guild_id": data["guild_id"], "type": 0}
+            data["referenced_message"] = replying_to
         self.user_messages[data["id"]] = data
         await self.dispatch("MESSAGE_CREATE", data)
         return data
