@@ -110,6 +110,22 @@ def _quoted(values: Sequence[str]) -> str:
     return "[" + ", ".join(_lit(v) for v in values) + "]"
 
 
+def _locked(path: Path) -> bool:
+    """Whether another process holds Milvus Lite's data-folder lock (an advisory flock on LOCK)."""
+    import fcntl
+
+    try:
+        with open(path, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:
+        pass
+    return False
+
+
 def _deleted(result: Any) -> int:
     """Rows a delete removed, as pymilvus reports it (a list of keys, or a dict with a count)."""
     if isinstance(result, dict):
@@ -135,8 +151,11 @@ class _Pymilvus:
             import pymilvus
         except ImportError:
             raise IndexError_("[store] backend = \"milvus\" needs pymilvus: pip install 'quotebot[milvus]'") from None
-        # Its own log lines (RPC errors, retries) would repeat, as tracebacks, what ``errors`` says in one line.
-        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+        # Their own log lines (RPC errors, retries, Milvus Lite's start-up failures, and the in-process server's
+        # "not implemented" for the timestamp query_iterator asks first) would repeat, as tracebacks, what
+        # ``errors`` says in one line.
+        for logger in ("pymilvus", "milvus_lite", "grpc._server"):
+            logging.getLogger(logger).setLevel(logging.CRITICAL)
         return getattr(pymilvus, name)
 
 
@@ -171,7 +190,14 @@ class MilvusBackend:
                 if self.lite:
                     Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
                 with self.errors():
-                    self._client = pm.MilvusClient(uri=self.uri, token=self.token)
+                    try:
+                        self._client = pm.MilvusClient(uri=self.uri, token=self.token)
+                    except Exception:
+                        if self.lite and _locked(Path(self.uri) / "LOCK"):
+                            raise IndexBusyError(
+                                f"Milvus Lite at {self.uri} is open in another process; Milvus Lite serves one "
+                                "process at a time: run a Milvus server for several (README: Scale out)") from None
+                        raise
             return self._client
 
     @contextmanager
@@ -179,13 +205,10 @@ class MilvusBackend:
         """Milvus and connection failures as one-line errors naming the URI."""
         try:
             yield
-        except IndexError_:
+        except (IndexError_, IndexBusyError):
             raise
         except Exception as exc:  # pymilvus raises MilvusException, grpc errors and OSErrors alike
             text = str(getattr(exc, "message", "") or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if "LOCK" in text or "locked" in text.lower() or type(exc).__name__ == "DataDirLockedError":
-                raise IndexBusyError(f"Milvus Lite at {self.uri} is open in another process; Milvus Lite serves one "
-                                     "process at a time: run a Milvus server for several (README: Scale out)") from None
             verb = "write" if writing else "read"
             raise IndexError_(f"cannot {verb} the Milvus index at {self.location}: {text}") from None
 
