@@ -231,6 +231,7 @@ def ask(
     as_of: AsOfOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Quote only articles from this source (case ignored); repeat for several.", show_default=False)] = None,
     index: IndexOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -260,7 +261,8 @@ def ask(
         part = items[lo : lo + step]
         answers = engine.ask_many([q.text for q in part], results,
                                   [None if q.id is None else str(q.id) for q in part],
-                                  asked_at=[q.asked_at or as_of for q in part], since=first, until=last)
+                                  asked_at=[q.asked_at or as_of for q in part], since=first, until=last,
+                                  sources=source or ())
         for q, answer in zip(part, answers):
             if as_json:
                 sys.stdout.write(json.dumps({**answer.to_dict(), "id": q.id}, ensure_ascii=False) + "\n")
@@ -459,14 +461,26 @@ def follow(
 
 @app.command()
 def feedback(
+    server: Annotated[Optional[int], typer.Option("--server", help="Only this Discord server's votes (its id).", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.", show_default=False)] = None,
     index: IndexOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Write the Discord readers' Helpful/Not helpful votes as eval questions (JSONL), with the quotes voted on."""
-    from index.feedback import FeedbackLog, eval_lines
+    """Write the Discord readers' Helpful/Not helpful votes as eval questions (JSONL), with the quotes voted on:
+    every server's and the direct messages', or one server's."""
+    from bot.discord.corpora import guild_folders
+    from index.feedback import eval_lines, gather
 
-    votes = FeedbackLog(_settings(index, config).index_path).votes()
+    root = _settings(index, config).index_path
+    servers = guild_folders(root)
+    if server is None:
+        folders = [root, *servers.values()]
+    elif server in servers:
+        folders = [servers[server]]
+    else:
+        raise InputError(f"no server {server} in {root / 'guilds'}: the bot has nothing from it "
+                         "(`quotebot feedback` without --server exports every server's votes)")
+    votes = gather(folders)
     lines = [json.dumps(line, ensure_ascii=False) + "\n" for line in eval_lines(votes)]
     if output is None:
         sys.stdout.writelines(lines)

@@ -180,13 +180,15 @@ class Engine:
 
     # -- asking ---------------------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, asked_at: AskedAt = None,
-            since: date | None = None, until: date | None = None) -> Answer:
-        """One question; ``asked_at`` (default: now) bounds and weighs articles by date (index.timeframe)."""
-        return self.ask_many([question], k, asked_at=[asked_at], since=since, until=until)[0]
+            since: date | None = None, until: date | None = None, sources: Sequence[str] = ()) -> Answer:
+        """One question; ``asked_at`` (default: now) bounds and weighs articles by date (index.timeframe);
+        ``sources``, when given, are the only sources quoted (case ignored)."""
+        return self.ask_many([question], k, asked_at=[asked_at], since=since, until=until, sources=sources)[0]
 
     def ask_many(self, questions: Sequence[str], k: int | None = None,
                  ids: Sequence[str | None] | None = None, asked_at: Sequence[AskedAt] | None = None,
-                 since: date | None = None, until: date | None = None) -> list[Answer]:
+                 since: date | None = None, until: date | None = None,
+                 sources: Sequence[str] = ()) -> list[Answer]:
         """Answers in order; an empty question or a bad date is an InputError naming which one.
 
         ``asked_at`` gives each question's asking time (a date, a datetime, an ISO string, or None for
@@ -215,7 +217,7 @@ class Engine:
             frames.append(timeframe.frame(q, day, since, until))
         store = self.store
         searcher = Searcher(store, self.query_encoder, self.settings.search, self.settings.chunking.max_chars,
-                            reader=self.reader, reading=self.settings.rerank)
+                            reader=self.reader, reading=self.settings.rerank, sources=sources)
         answers = searcher.search_many(cleaned, k, ids, frames)
         self._export_query_encoder()  # only does work when the slow path just loaded the full model
         return answers

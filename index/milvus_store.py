@@ -38,7 +38,7 @@ import numpy as np
 from index.config import SearchSettings, StoreSettings
 from index.dates import parse_date
 from index.errors import IndexBusyError, IndexError_
-from index.store import ChunkRow, StoredArticle, Where, token_counts
+from index.store import ChunkRow, StoredArticle, Where, source_key, token_counts
 from index.terms import stems_many
 from index.types import Article, Chunk
 
@@ -89,7 +89,7 @@ def day_number(date_text: str | None) -> int:
 
 
 def filter_expr(where: Where | None) -> str:
-    """A Milvus filter expression for ``where``; undated articles (day 0) always pass."""
+    """A Milvus filter expression for ``where``; undated articles (day 0) pass any date range."""
     if where is None or not where.bounded:
         return ""
     parts = []
@@ -97,7 +97,9 @@ def filter_expr(where: Where | None) -> str:
         parts.append(f"day >= {where.since.year * 10_000 + where.since.month * 100 + where.since.day}")
     if where.until:
         parts.append(f"day <= {where.until.year * 10_000 + where.until.month * 100 + where.until.day}")
-    return f"day == 0 or ({' and '.join(parts)})"
+    days = f"(day == 0 or ({' and '.join(parts)}))" if parts else ""
+    sources = f"source_key in {_quoted(list(where.sources))}" if where.sources else ""
+    return " and ".join(p for p in (days, sources) if p)
 
 
 def _lit(value: str) -> str:
@@ -263,6 +265,7 @@ class MilvusBackend:
         schema.add_field("article_id", DT.VARCHAR, max_length=KEY_BYTES)
         schema.add_field("title", DT.VARCHAR, max_length=TEXT_BYTES)
         schema.add_field("source", DT.VARCHAR, max_length=KEY_BYTES)
+        schema.add_field("source_key", DT.VARCHAR, max_length=KEY_BYTES)
         schema.add_field("url", DT.VARCHAR, max_length=KEY_BYTES)
         schema.add_field("date", DT.VARCHAR, max_length=256)
         schema.add_field("day", DT.INT64)
@@ -282,6 +285,7 @@ class MilvusBackend:
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         index.add_index("article_id", index_type="INVERTED")
         index.add_index("day", index_type="INVERTED")
+        index.add_index("source_key", index_type="INVERTED")
         client.create_collection(chunks, schema=schema, index_params=index)
         client.alter_collection_properties(chunks, properties={META: meta})
 
@@ -580,7 +584,8 @@ class MilvusWriter:
                 raise IndexError_(f"article {article.id[:80]!r}: a chunk of {len(c.text):,} characters is over Milvus's "
                                   f"{TEXT_BYTES:,} bytes; set [chunking] max_chars to {MAX_CHUNK_CHARS:,} or less")
             rows.append({"id": chunk_id(article.id, digest, i), "article_id": article.id, "title": title,
-                         "source": article.source or "", "url": article.url or "", "date": article.date or "",
+                         "source": article.source or "", "source_key": _clip(source_key(article.source), KEY_BYTES),
+                         "url": article.url or "", "date": article.date or "",
                          "day": day, "start": c.start, "stop": c.end, "tokens": n, "body": c.text,
                          "terms": _clip(encode_terms(terms[0] + body_terms), TEXT_BYTES),
                          "dense": np.asarray(vectors[i], np.float32).tolist()})

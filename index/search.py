@@ -39,7 +39,7 @@ from index.embedding import Embedder
 from index.highlight import Match, Query, focus, match, sentence_at
 from index.quotes import fresh_span, sentence_keys
 from index.reader import Reader, Reading
-from index.store import ChunkRow, Store, Where
+from index.store import ChunkRow, Store, Where, source_key
 from index.terms import content_terms, fold, query_words
 from index.timeframe import TimeFrame
 from index.types import Answer, AnswerSpan, Passage
@@ -180,11 +180,6 @@ def weigh_time(ranked: Sequence[Scored], frame: TimeFrame, recency: float) -> li
     return out
 
 
-def where(frame: TimeFrame) -> Where:
-    """The part of a question's time frame a store can filter by inside its search."""
-    return Where(since=frame.since, until=frame.until)
-
-
 def _reader_highlight(s: Scored) -> Scored:
     """Highlight the sentence holding the reader's answer span, where it found one."""
     if s.reading is None or s.reading.span is None or s.match is None:
@@ -198,8 +193,9 @@ class Searcher:
 
     def __init__(self, store: Store, embedder: Embedder, settings: SearchSettings, max_chars: int,
                  rerank: Rerank = DEFAULT_RERANK, reader: Reader | None = None,
-                 reading: RerankSettings | None = None) -> None:
+                 reading: RerankSettings | None = None, sources: Sequence[str] = ()) -> None:
         self.store = store
+        self.sources = tuple(sorted({source_key(s) for s in sources}))
         self.max_chars = max_chars
         self.embedder = embedder
         self.settings = settings
@@ -220,12 +216,16 @@ class Searcher:
         dense_ids: list[np.ndarray] = [np.zeros(0, np.int64)] * len(questions)
         groups: dict[Where, list[int]] = {}
         for i, f in enumerate(frames):
-            groups.setdefault(where(f), []).append(i)
+            groups.setdefault(self.where(f), []).append(i)
         for w, members in groups.items():  # one vector search per date range (one in all, usually)
             _, found = self.store.vector_search(vecs[members], self._depth(k), w)
             for i, row in zip(members, found):
                 dense_ids[i] = row
         return [self._answer(q, vecs[i], dense_ids[i], k, ids[i], frames[i]) for i, q in enumerate(questions)]
+
+    def where(self, frame: TimeFrame) -> Where:
+        """What a store can filter by inside its search: the question's dates and the sources asked for."""
+        return Where(since=frame.since, until=frame.until, sources=self.sources)
 
     def search(self, question: str, k: int | None = None) -> Answer:
         return self.search_many([question], k)[0]
@@ -245,7 +245,7 @@ class Searcher:
         phrases = [(content_terms(w) or [w])[0] for w in words]
         df, rows_total = self.store.doc_freqs(phrases)
         asked = bm25.candidate_words(words, [df.get(p, 0) for p in phrases], self.rerank_settings.postings)
-        keyword_ids = [cid for cid, _ in self.store.keyword_search(asked, depth, where(frame or TimeFrame()))]
+        keyword_ids = [cid for cid, _ in self.store.keyword_search(asked, depth, self.where(frame or TimeFrame()))]
         candidates = list(dict.fromkeys([int(i) for i in dense_ids if i >= 0] + keyword_ids))
         if not candidates:
             return []
@@ -269,7 +269,9 @@ class Searcher:
         question's weighted terms, when the caller already has them)."""
         frame = frame or TimeFrame()
         query = query or self.query(question)
-        fused = [s for s in self.fused(question, qvec, dense_ids, depth, frame) if frame.allows(parse_date(s.row.date))]
+        w = self.where(frame)
+        fused = [s for s in self.fused(question, qvec, dense_ids, depth, frame)
+                 if frame.allows(parse_date(s.row.date)) and w.allows_source(s.row.source)]
         ranked = weigh_time(rerank(fused, query, self.rerank_settings), frame, self.rerank_settings.recency)
         if self.reader is not None and self.reading.enabled:
             ranked = self.read(question, ranked)

@@ -46,14 +46,19 @@ class ChunkRow:
 @dataclass(frozen=True)
 class Where:
     """Which articles a search may return: by publication day (undated articles always pass, as in
-    ``TimeFrame.allows``). A backend that can filter inside its search does; the Searcher checks again."""
+    ``TimeFrame.allows``) and by source. A backend that can filter inside its search does; the Searcher
+    checks every candidate again."""
 
     since: date | None = None
     until: date | None = None
+    sources: tuple[str, ...] = ()  # folded (``source_key``) names; empty = any source
 
     @property
     def bounded(self) -> bool:
-        return self.since is not None or self.until is not None
+        return self.since is not None or self.until is not None or bool(self.sources)
+
+    def allows_source(self, source: str | None) -> bool:
+        return not self.sources or source_key(source) in self.sources
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,11 @@ class StoredArticle:
     digest: str
     chunks: tuple[Chunk, ...]
     vectors: np.ndarray
+
+
+def source_key(source: str | None) -> str:
+    """A source name as ``--source`` matches it: case and surrounding spaces ignored."""
+    return " ".join((source or "").split()).casefold()
 
 
 def content_hash(article: Article, salt: str) -> str:

@@ -104,10 +104,12 @@ def test_info_check_and_export_work_and_export_rebuilds(engine: Engine, fake_set
         assert passages(rebuilt, q) == passages(engine, q)
 
 
-def test_dates_filter_inside_the_search(engine: Engine, tmp_path: Path) -> None:
+def test_dates_and_sources_filter_inside_the_search(engine: Engine, tmp_path: Path) -> None:
     corpus = tmp_path / "dated.jsonl"
-    rows = [{"id": "old", "title": "Bridge", "text": "The harbour bridge reopened after repairs.", "date": "2020-01-05"},
-            {"id": "new", "title": "Bridge", "text": "The harbour bridge closed again for repairs.", "date": "2024-06-01"},
+    rows = [{"id": "old", "title": "Bridge", "text": "The harbour bridge reopened after repairs.", "date": "2020-01-05",
+             "source": "Harbour Gazette"},
+            {"id": "new", "title": "Bridge", "text": "The harbour bridge closed again for repairs.", "date": "2024-06-01",
+             "source": "City Post"},
             {"id": "undated", "title": "Bridge", "text": "The harbour bridge repairs cost a lot.", "date": None}]
     corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     engine.ingest([corpus])
@@ -119,6 +121,10 @@ def test_dates_filter_inside_the_search(engine: Engine, tmp_path: Path) -> None:
         assert found == {"old", "undated"}
         kw = {store.chunk_rows([i])[i].article_id for i, _ in store.keyword_search(["bridge"], 10, Where(since=date(2023, 1, 1)))}
         assert kw == {"new", "undated"}
+        by_source = {store.chunk_rows([int(i)])[int(i)].article_id
+                     for i in store.vector_search(vec, 10, Where(sources=("city post",)))[1][0] if i >= 0}
+        assert by_source == {"new"}
+    assert {p.article_id for p in engine.ask("harbour bridge repairs", sources=[" city  POST"]).passages} == {"new"}
     quoted = {p.article_id for p in engine.ask("harbour bridge repairs", asked_at="2021-01-01").passages}
     assert "new" not in quoted and "old" in quoted
 
@@ -126,7 +132,9 @@ def test_dates_filter_inside_the_search(engine: Engine, tmp_path: Path) -> None:
 def test_filter_expressions() -> None:
     assert filter_expr(None) == "" and filter_expr(Where()) == ""
     assert filter_expr(Where(since=date(2024, 3, 1), until=date(2024, 3, 31))) == (
-        "day == 0 or (day >= 20240301 and day <= 20240331)")
+        "(day == 0 or (day >= 20240301 and day <= 20240331))")
+    assert filter_expr(Where(until=date(2024, 3, 1), sources=("bbc", 'the "post"'))) == (
+        '(day == 0 or (day <= 20240301)) and source_key in ["bbc", "the \\"post\\""]')
     assert encode_term("bridg") == "bridg" and encode_term("x²").startswith("x") and encode_term("naïv").isalnum()
     assert encode_term("日本") != encode_term("日") and " " not in encode_term("a b")
 
