@@ -118,6 +118,7 @@ class DiscordSettings:
     shared_corpus: bool = False  # true: a server's question its own articles miss is asked of the shared index
     answer_in_thread: bool = False  # true: an answer with quotes goes in a new thread off the question
     shards: int = _ranged(0, 0, 10_000)  # gateway connections; 0 = as many as Discord recommends
+    forget_after_days: int = _ranged(30, 0, 3650)  # a left server's folder is deleted this long after; 0 = never
 
 
 # Keys that were replaced: reading one is an error that says what to write instead.

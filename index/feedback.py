@@ -1,7 +1,9 @@
 """Readers' votes on answers ("Helpful" / "Not helpful"), kept beside the index to become eval questions.
 
-The votes are a small SQLite file in the index folder (``feedback.sqlite3``), apart from the index, so a
-rebuilt index keeps them and ``quotebot feedback`` can export them. A vote stores the question, the
+The votes are a small SQLite file beside the index they judge (``feedback.sqlite3``): a server's in its own
+corpus folder (so they go with it when the server's data is deleted), direct messages' in the shared index
+folder; apart from the index, so a rebuilt index keeps them and ``quotebot feedback`` can export them,
+one server's or all. A vote stores the question, the
 quotes the voter saw (article id, span, text), +1 or -1, the server and the time; never who voted. To
 let a second click on the same answer replace the first, a row carries a keyed hash of (answer, user)
 whose key is random per process and never written down: once the bot restarts (and the answer's
@@ -15,7 +17,7 @@ import hmac
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -85,6 +87,15 @@ class FeedbackLog:
                           quotes, vote.vote))
         return Vote(vote.answer, vote.question, vote.quotes, vote.vote, vote.guild_id, time)
 
+    def counts(self) -> tuple[int, int]:
+        """(helpful, not helpful) votes."""
+        if not self.path.exists():
+            return 0, 0
+        with closing(self._connect()) as conn:
+            up, down = conn.execute("SELECT COUNT(*) FILTER (WHERE vote > 0), COUNT(*) FILTER (WHERE vote < 0) "
+                                    "FROM votes").fetchone()
+        return up, down
+
     def votes(self) -> list[Vote]:
         """Every vote, oldest first."""
         if not self.path.exists():
@@ -93,6 +104,11 @@ class FeedbackLog:
             rows = conn.execute("SELECT * FROM votes ORDER BY time, rowid").fetchall()
         return [Vote(r["answer"], r["question"], tuple(Quote(**q) for q in json.loads(r["quotes"])), r["vote"],
                      r["guild_id"], r["time"]) for r in rows]
+
+
+def gather(folders: Iterable[Path]) -> list[Vote]:
+    """The votes kept in every one of ``folders`` (e.g. the shared index's and each server's), oldest first."""
+    return sorted((v for folder in folders for v in FeedbackLog(folder).votes()), key=lambda v: v.time)
 
 
 def eval_lines(votes: Sequence[Vote]) -> Iterator[dict[str, Any]]:

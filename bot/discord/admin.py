@@ -15,11 +15,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import render
-from bot.discord.corpora import has_index, upload_id
+from bot.discord.corpora import has_index, read_record, upload_id
 from bot.discord.render import MESSAGE_LIMIT, clip_words, dlen
 from bot.discord.safety import NO_PINGS, escape_text
 from index.engine import Engine
 from index.errors import QuotebotError
+from index.feedback import FeedbackLog
 from index.feeds import Feed, FeedList, check_url
 from index.feeds import follow as follow_feed
 
@@ -76,6 +77,23 @@ def index_line(engine: Engine, model: str) -> str:
     except QuotebotError:
         return f"no index yet (add articles with /index) · model {model}"
     return f"{stats['articles']} articles, {stats['chunks']} chunks · model {stats['model']}"
+
+
+def server_lines(engine: Engine, model: str, guild_id: int) -> list[str]:
+    """/stats of one server's own corpus (blocking: run it in a thread): its index and when the bot last
+    changed it, its followed feeds, and its readers' votes."""
+    folder = engine.folder
+    updated = read_record(folder).get("updated")
+    feeds = FeedList(folder).all()
+    newest = max((f.last_new for f in feeds if f.last_new), default=None)
+    helpful, unhelpful = FeedbackLog(folder).counts()
+    return [
+        f"**This server's index:** {index_line(engine, model)}" + (f" · last changed {_when(updated)}" if updated else ""),
+        f"**Feeds:** {len(feeds)} followed, last new article {_when(newest)} (/feeds lists them)" if feeds
+        else "**Feeds:** none followed (add one with /follow)",
+        f"**Votes:** {helpful} helpful, {unhelpful} not helpful (`quotebot feedback --server {guild_id}` exports them)"
+        if helpful or unhelpful else "**Votes:** none yet",
+    ]
 
 
 def duration(seconds: float) -> str:
@@ -245,13 +263,17 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)  # hidden from members
     async def stats(self, interaction: discord.Interaction) -> None:
-        """Show this server's index size, the model, uptime and questions answered (server managers only)."""
+        """This server's articles, feeds and votes, and the questions answered here (server managers only)."""
         if await self._refuse_non_admin(interaction):
             return
-        index = await asyncio.to_thread(index_line, self._corpus(interaction), self.bot.settings.model.name)
-        text = f"**This server's index:** {index}"
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # guild_only
+        model = self.bot.settings.model.name
+        lines = await asyncio.to_thread(server_lines, self._corpus(interaction), model, guild_id)
         if self.bot.settings.discord.shared_corpus and has_index(self.bot.engine):
-            shared = await asyncio.to_thread(index_line, self.bot.engine, self.bot.settings.model.name)
-            text += f"\n**Shared index** (asked when this server's finds nothing): {shared}"
-        text += f"\n**Uptime:** {duration(self.bot.uptime())} · **Questions answered:** {self.bot.answered}"
-        await interaction.response.send_message(render.notice(text), ephemeral=True, allowed_mentions=NO_PINGS)
+            shared = await asyncio.to_thread(index_line, self.bot.engine, model)
+            lines.append(f"**Shared index** (asked when this server's finds nothing): {shared}")
+        lines.append(f"**Questions answered here:** {self.bot.answered[guild_id]} · **Bot uptime:** "
+                     f"{duration(self.bot.uptime())}")
+        await interaction.response.send_message(render.notice("\n".join(lines)), ephemeral=True,
+                                                allowed_mentions=NO_PINGS)

@@ -219,7 +219,7 @@ class AskCog(commands.Cog):
 
     def __init__(self, bot: QuotebotBot) -> None:
         self.bot = bot
-        self.feedback = FeedbackLog(bot.engine.folder)
+        self._feedback: dict[int | None, FeedbackLog] = {}  # one per corpus folder, kept for its voter-hash key
         # A class can't hold a context-menu command (discord.py); the cog adds it to the tree itself.
         self.menu = app_commands.ContextMenu(name=CONTEXT_MENU, callback=self.ask_about)
 
@@ -234,7 +234,7 @@ class AskCog(commands.Cog):
         so the gateway heartbeat never waits on it."""
         answer = await self.bot.capacity.run(self.bot.corpora.ask, guild_id, question, per_page * PAGES, asked_at,
                                              self.bot.settings.discord.shared_corpus)
-        self.bot.answered += 1
+        self.bot.answered[guild_id] += 1
         log.info("answered a question: %d quotes%s", len(answer.passages), "" if answer.found else " (no match)")
         return render.answer_pages(answer, per_page)
 
@@ -253,12 +253,20 @@ class AskCog(commands.Cog):
         timeout = self.bot.settings.discord.page_timeout_seconds
         return PageView(pages, owner_id, min(timeout, TOKEN_LIFETIME) if slash else timeout, on_vote=self._vote)
 
+    def feedback(self, guild_id: int | None) -> FeedbackLog:
+        """The votes of a server, kept in its corpus folder (a DM's in the shared index folder)."""
+        log_ = self._feedback.get(guild_id)
+        if log_ is None:
+            log_ = self._feedback[guild_id] = FeedbackLog(self.bot.corpora.folder_of(guild_id))
+        return log_
+
     async def _vote(self, interaction: discord.Interaction, page: Page, vote: int) -> None:
-        """A reader's Helpful/Not helpful on the page they see, written in a worker thread; thanks only to them."""
+        """A reader's Helpful/Not helpful on the page they see, written in a worker thread to the server's own
+        votes; thanks only to them."""
         answer = str(interaction.message.id if interaction.message else interaction.id)
         record = Vote(answer, page.question, page.quotes, vote, interaction.guild_id)
         try:
-            await asyncio.to_thread(self.feedback.record, record, interaction.user.id)
+            await asyncio.to_thread(self.feedback(interaction.guild_id).record, record, interaction.user.id)
         except (OSError, sqlite3.Error) as exc:
             log.warning("could not record a vote: %s", exc)
             await interaction.response.send_message(VOTE_FAILED, ephemeral=True, allowed_mentions=NO_PINGS)

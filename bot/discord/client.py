@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.discord.admin import AdminCog
 from bot.discord.ask import SOMETHING_WRONG, AskCog
 from bot.discord.cooldown import Capacity, Cooldown, Cooldowns
 from bot.discord.corpora import Corpora
+from bot.discord.departures import DeparturesCog
 from bot.discord.poller import FeedPoller
 from bot.discord.safety import NO_PINGS
 from index.config import Settings
@@ -111,12 +113,13 @@ class QuotebotBot(commands.AutoShardedBot):
                                   Cooldown(d.server_window_seconds, count=d.server_questions))
         self.capacity = Capacity(d.workers, d.max_queued)  # every question's engine call runs here
         self.started = time.monotonic()
-        self.answered = 0
+        self.answered: Counter[int | None] = Counter()  # questions answered since the start, by guild (None: DMs)
         self.poller = FeedPoller(self.corpora)
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))
         await self.add_cog(AdminCog(self))
+        await self.add_cog(DeparturesCog(self))
         log.info("loading the model %s", self.settings.model.name)
         started = time.monotonic()
         await asyncio.to_thread(self.engine.warm_up)  # once, here, so no question pays for it

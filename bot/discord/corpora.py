@@ -1,20 +1,30 @@
 """Each server its own corpus: an Engine per guild over ``<index folder>/guilds/<guild id>/``, sharing the
-bot's loaded models; the index folder itself is the shared corpus, which only the bot's owner changes (CLI)."""
+bot's loaded models; the index folder itself is the shared corpus, which only the bot's owner changes (CLI).
+
+Beside a guild's index, ``guild.json`` records what the index can't say itself: when the bot last changed
+the corpus (``updated``, for /stats) and when the bot left the server (``left``, bot/discord/departures.py).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import threading
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from index.embedding import Embedder
-from index.engine import AskedAt, Engine
+from index.engine import AskedAt, Engine, IngestReport
 from index.errors import InputError
 from index.reader import Reader
 from index.types import Answer
 
 GUILDS = "guilds"  # under the shared index folder
+RECORD = "guild.json"
+_record_lock = threading.Lock()  # the record is read-modified-written from worker threads and the event loop
 
 
 class NoSharedCorpus(InputError):
@@ -31,6 +41,37 @@ def upload_id(name: str, data: bytes) -> str:
     return f"{name}#{hashlib.sha256(data).hexdigest()[:12]}"
 
 
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def guild_folders(root: Path) -> dict[int, Path]:
+    """Every guild's folder under the index folder ``root``, by guild id."""
+    base = root / GUILDS
+    if not base.is_dir():
+        return {}
+    return {int(p.name): p for p in sorted(base.iterdir()) if p.is_dir() and p.name.isdigit()}
+
+
+def read_record(folder: Path) -> dict[str, str]:
+    """A guild's record; empty when missing or unreadable (it only ever holds times, rewritten whole)."""
+    try:
+        data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+
+def update_record(folder: Path, **changes: str | None) -> None:
+    """Set (or with None remove) keys of a guild's record, atomically; the folder must exist."""
+    with _record_lock:
+        record: dict[str, Any] = {**read_record(folder), **changes}
+        record = {k: v for k, v in record.items() if v is not None}
+        tmp = folder / f".{RECORD}.{os.getpid()}.{threading.get_ident()}.tmp"
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, folder / RECORD)
+
+
 def has_index(engine: Engine) -> bool:
     """Whether anything was ever indexed in the engine's folder (a guild's folder appears on its first /index)."""
     return engine.has_index()
@@ -38,11 +79,28 @@ def has_index(engine: Engine) -> bool:
 
 class GuildEngine(Engine):
     """An Engine over one guild's folder that borrows the shared engine's models: one copy in memory,
-    however many servers the bot is in."""
+    however many servers the bot is in. Every write that changes the corpus is noted in its record."""
 
-    def __init__(self, shared: Engine, folder: Path) -> None:
-        super().__init__(replace(shared.settings, index_dir=str(folder)))
+    def __init__(self, shared: Engine, folder: Path, guild_id: int) -> None:
+        settings = shared.settings
+        # A Milvus server holds every guild's collections side by side: each guild gets its own names.
+        store = replace(settings.store, collection=f"{settings.store.collection}_g{guild_id}")
+        super().__init__(replace(settings, index_dir=str(folder), store=store))
         self.shared = shared
+
+    def ingest(self, *args: Any, **kwargs: Any) -> IngestReport:
+        return self._noted(super().ingest(*args, **kwargs))
+
+    def ingest_items(self, *args: Any, **kwargs: Any) -> IngestReport:
+        return self._noted(super().ingest_items(*args, **kwargs))
+
+    def ingest_bytes(self, *args: Any, **kwargs: Any) -> IngestReport:
+        return self._noted(super().ingest_bytes(*args, **kwargs))
+
+    def _noted(self, report: IngestReport) -> IngestReport:
+        if report.added or report.updated:
+            update_record(self.folder, updated=now_iso())
+        return report
 
     @property
     def embedder(self) -> Embedder:
@@ -65,8 +123,9 @@ class Corpora:
         self._guilds: dict[int, Engine] = {}
         self._lock = threading.Lock()
 
-    def folder_of(self, guild_id: int) -> Path:
-        return self.shared.folder / GUILDS / str(int(guild_id))
+    def folder_of(self, guild_id: int | None) -> Path:
+        """A guild's folder; the shared index's outside a guild."""
+        return self.shared.folder if guild_id is None else self.shared.folder / GUILDS / str(int(guild_id))
 
     def for_guild(self, guild_id: int | None) -> Engine:
         """The guild's engine (its folder is created by its first ingestion); the shared one outside a guild."""
@@ -75,15 +134,19 @@ class Corpora:
         with self._lock:
             engine = self._guilds.get(guild_id)
             if engine is None:
-                engine = self._guilds[guild_id] = GuildEngine(self.shared, self.folder_of(guild_id))
+                engine = self._guilds[guild_id] = GuildEngine(self.shared, self.folder_of(guild_id), guild_id)
             return engine
 
-    def guild_ids(self) -> list[int]:
-        """Guilds with a corpus on disk, opened or not (for the feed poller)."""
-        root = self.shared.folder / GUILDS
-        if not root.is_dir():
-            return []
-        return sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+    def forget(self, guild_id: int) -> None:
+        """Drop a guild's cached engine (its folder is being deleted): a later question starts afresh."""
+        with self._lock:
+            self._guilds.pop(guild_id, None)
+
+    def guild_ids(self, *, left: bool = False) -> list[int]:
+        """Guilds with a folder on disk, opened or not: those the bot is in (for the feed poller), or with
+        ``left`` those it has left (their folders wait out [discord] forget_after_days)."""
+        return [g for g, folder in guild_folders(self.shared.folder).items()
+                if ("left" in read_record(folder)) == left]
 
     def ask(self, guild_id: int | None, question: str, k: int | None, asked_at: AskedAt,
             shared_fallback: bool) -> Answer:

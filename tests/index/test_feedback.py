@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from index.feedback import FEEDBACK_FILE, FeedbackLog, Quote, Vote, eval_lines
+from index.feedback import FEEDBACK_FILE, FeedbackLog, Quote, Vote, eval_lines, gather
 
 QUOTE = Quote("deir", 10, 40, "Syrian forces broke the siege.")
 
@@ -59,3 +59,14 @@ def test_eval_lines_have_the_eval_question_shape(tmp_path) -> None:
                     "article_id": "deir", "vote": 1, "guild_id": 42,
                     "quotes": [{"article_id": "deir", "start": 10, "end": 40, "text": "Syrian forces broke the siege."}]}
     assert bad["article_id"] is None and bad["vote"] == -1 and bad["guild_id"] is None
+
+
+def test_counts_and_votes_gathered_from_several_folders(tmp_path) -> None:
+    shared, server = tmp_path / "index", tmp_path / "index" / "guilds" / "42"
+    assert FeedbackLog(server).counts() == (0, 0) and not server.exists()  # reading creates nothing
+    FeedbackLog(server).record(Vote("1", "q one", (QUOTE,), 1, 42, "2026-11-27T12:00:00+00:00"), user_id=1)
+    FeedbackLog(server).record(Vote("2", "q two", (QUOTE,), -1, 42, "2026-11-27T10:00:00+00:00"), user_id=1)
+    FeedbackLog(shared).record(Vote("3", "q dm", (QUOTE,), -1, None, "2026-11-27T11:00:00+00:00"), user_id=1)
+    assert FeedbackLog(server).counts() == (1, 1) and FeedbackLog(shared).counts() == (0, 1)
+    assert [v.question for v in gather([shared, server])] == ["q two", "q dm", "q one"]  # oldest first
+    assert [v.question for v in gather([server])] == ["q two", "q one"]

@@ -112,6 +112,8 @@ class FakeDiscord:
         self.refuse_threads = False  # Discord answers 403 to starting a thread (an overwrite the bot can't see)
         self.threads: dict[str, dict[str, Any]] = {}  # id -> the thread channels the bot started
         self.user_messages: dict[str, dict[str, Any]] = {}  # what users posted (post_message, say)
+        self.dm_channels: set[str] = set()
+        self.left: set[str] = set()  # guilds that removed the bot: not in READY, no GUILD_CREATE
         self.messages: dict[str, dict[str, Any]] = {}
         self.attachments: dict[str, bytes] = {}
         self.commands: list[dict[str, Any]] = []
@@ -232,7 +234,20 @@ class FakeDiscord:
 
     def guilds_of(self, shard: int) -> list[dict[str, Any]]:
         """The GUILD_CREATE payloads of the guilds on ``shard``."""
-        return [g for g in (self._guild_payload(), self._second_guild_payload()) if self.shard_of(g["id"]) == shard]
+        return [g for g in (self._guild_payload(), self._second_guild_payload())
+                if self.shard_of(g["id"]) == shard and g["id"] not in self.left]
+
+    async def remove_guild(self, guild_id: str) -> None:
+        """The guild kicks (or bans) the bot: GUILD_DELETE without "unavailable", as Discord sends it."""
+        self.left.add(guild_id)
+        await self.dispatch("GUILD_DELETE", {"id": guild_id}, shard=self.shard_of(guild_id))
+
+    async def rejoin_guild(self, guild_id: str) -> None:
+        """The guild invites the bot again: a GUILD_CREATE without "unavailable" (a join, not an outage's end)."""
+        self.left.discard(guild_id)
+        guild = next(g for g in (self._guild_payload(), self._second_guild_payload()) if g["id"] == guild_id)
+        await self.dispatch("GUILD_CREATE", {k: v for k, v in guild.items() if k != "unavailable"},
+                            shard=self.shard_of(guild_id))
 
     def _ready_payload(self, shard: int = 0) -> dict[str, Any]:
         return {"v": 10, "user": self.bot_user,
@@ -241,8 +256,10 @@ class FakeDiscord:
                 "relationships": [], "application": {"id": self.app_id, "flags": 0},
                 "shard": [shard, self.shard_count]}
 
-    def channel_guild(self, channel_id: str) -> str:
-        """The guild a channel (or a thread the bot started) is in."""
+    def channel_guild(self, channel_id: str) -> str | None:
+        """The guild a channel (or a thread the bot started) is in; None for a DM channel."""
+        if channel_id in self.dm_channels:
+            return None
         if channel_id in self.threads:
             return self.threads[channel_id]["guild_id"]
         return self.second_guild_id if channel_id == self.second_channel_id else self.guild_id
@@ -337,7 +354,8 @@ class FakeDiscord:
         if dm:  # no guild, the user instead of a member, a DM channel (context 1: the bot's DM)
             for key in ("guild_id", "member", "guild_locale"):
                 del payload[key]
-            dm_channel = snowflake()
+            dm_channel = channel_id if channel_id in self.dm_channels else snowflake()
+            self.dm_channels.add(dm_channel)
             payload.update(user=who, channel={"id": dm_channel, "type": 1, "recipients": [who]}, channel_id=dm_channel,
                            context=1,
                            authorizing_integration_owners={"1": who["id"]})
@@ -372,8 +390,10 @@ class FakeDiscord:
     async def click(self, who: dict[str, Any], message: dict[str, Any], custom_id: str) -> str:
         """A button press on a message the bot sent; returns the interaction token."""
         data = {"custom_id": custom_id, "component_type": 2}
+        guild_id = self.channel_guild(message["channel_id"])
         payload = self._interaction(3, who, data, roles=None, permissions=SEND_MESSAGES,
-                                    channel_id=message.get("channel_id"), message=message)
+                                    channel_id=message["channel_id"], message=message, guild_id=guild_id,
+                                    dm=guild_id is None)
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["token"]
 
@@ -385,13 +405,14 @@ class FakeDiscord:
         return web.Response(body=data, headers={"Content-Type": "application/octet-stream"})
 
     def _stored_message(self, body: dict[str, Any], channel_id: str, **extra: Any) -> dict[str, Any]:
-        msg = {"id": snowflake(), "channel_id": channel_id, "guild_id": self.channel_guild(channel_id),
-               "author": self.bot_user,
+        msg = {"id": snowflake(), "channel_id": channel_id, "author": self.bot_user,
                "content": body.get("content") or "", "embeds": body.get("embeds") or [],
                "components": body.get("components") or [], "attachments": [], "timestamp": _now(),
                "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
                "mention_roles": [], "pinned": False, "type": 19 if body.get("message_reference") else 0,
                "flags": int(body.get("flags") or 0), **extra}
+        if self.channel_guild(channel_id) is not None:
+            msg["guild_id"] = self.channel_guild(channel_id)
         if body.get("message_reference"):
             msg["message_reference"] = body["message_reference"]
         self.messages[msg["id"]] = msg

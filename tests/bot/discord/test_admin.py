@@ -64,7 +64,8 @@ def test_stats_for_manage_server_or_the_admin_role(fake_settings, corpus_engine:
         fake = FakeDiscord(token=TOKEN)
         settings = with_discord(fake_settings, admin_role_id=int(fake.admin_role["id"]))
         async with running_bot(settings, corpus_engine, fake=fake) as (fake, bot):
-            bot.answered = 7
+            bot.answered[int(fake.guild_id)] = 7
+            bot.answered[int(fake.second_guild_id)] = 99  # another server's questions are not this one's
             by_permission = await fake.slash(user("mod"), "stats", permissions=MANAGE_GUILD)
             by_role = await fake.slash(user("helper"), "stats", roles=[fake.admin_role["id"]])
             for token in (by_permission, by_role):
@@ -72,9 +73,10 @@ def test_stats_for_manage_server_or_the_admin_role(fake_settings, corpus_engine:
                 assert reply["type"] == 4 and reply["data"]["flags"] == 64
                 text = reply["data"]["content"]
                 assert text.startswith("**This server's index:** no index yet (add articles with /index) · model "
-                                       "fake-hash\n**Shared index** (asked when this server's finds nothing): 3 articles, ")
+                                       "fake-hash\n**Feeds:** none followed (add one with /follow)\n**Votes:** none yet\n"
+                                       "**Shared index** (asked when this server's finds nothing): 3 articles, ")
                 assert "chunks · model fake-hash" in text
-                assert "**Uptime:** 0 s" in text and "**Questions answered:** 7" in text
+                assert text.endswith("\n**Questions answered here:** 7 · **Bot uptime:** 0 s")
 
     asyncio.run(scenario())
 

@@ -78,7 +78,7 @@ def test_mention_is_answered_in_reply_and_other_messages_are_not_read(fake_setti
             assert reply.body["embeds"][0]["title"].startswith("1. ")
             assert any(c.path.endswith("/typing") for c in fake.calls)
             assert not [c for c in fake.calls if reply_to(ignored)(c)]
-            assert bot.answered == 1
+            assert bot.answered == {int(fake.guild_id): 1}
 
             empty = await fake.post_message(alice, mention(fake, "  "))
             assert (await fake.wait_for(reply_to(empty))).body["content"] == EMPTY_QUESTION

@@ -1,10 +1,12 @@
 """Each server its own articles, over the wire: two servers, two corpora, no quote crosses; DMs and the
-shared corpus; upload ids unique per server and content; /stats per server."""
+shared corpus; upload ids unique per server and content; /stats of the asking server's own corpus, feeds and
+votes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -159,3 +161,47 @@ def test_each_servers_feeds_are_polled_into_its_own_corpus(fake_settings, http_s
             assert not has_index(shared)  # nothing reached the shared corpus
 
     asyncio.run(scenario())
+
+
+def test_stats_describe_the_asking_servers_own_corpus(fake_settings, fake_engine: Engine) -> None:
+    from index.feeds import Feed, FeedList
+    from tests.bot.discord.test_feedback import vote_on
+
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings, shared_corpus=False), fake_engine) as (fake, bot):
+            a, b = fake.guild_id, fake.second_guild_id
+            await index_file(fake, a, "news.txt", BEES)
+            await index_file(fake, b, "owls.txt", OWLS)
+            await index_file(fake, b, "more-owls.txt", OWLS.replace("Five", "Six"))
+            await vote_on(fake, ASK_BEES, "Helpful", guild_id=a)
+            await vote_on(fake, ASK_BEES, "Not helpful", guild_id=a)
+            FeedList(bot.corpora.folder_of(int(b))).add(Feed("https://example.com/owls.xml", "owl news",
+                                                             "2026-11-27T10:00:00+00:00"))
+
+            in_a, in_b = (await stats(fake, a)).splitlines(), (await stats(fake, b)).splitlines()
+            assert in_a[0].startswith("**This server's index:** 1 articles, ")
+            assert in_b[0].startswith("**This server's index:** 2 articles, ")
+            assert all(re.search(r" · model fake-hash · last changed <t:\d+:R>$", lines[0]) for lines in (in_a, in_b))
+            assert in_a[1:3] == ["**Feeds:** none followed (add one with /follow)",
+                                 f"**Votes:** 1 helpful, 1 not helpful (`quotebot feedback --server {a}` exports them)"]
+            assert in_b[1:3] == ["**Feeds:** 1 followed, last new article never (/feeds lists them)", "**Votes:** none yet"]
+            assert in_a[3].startswith("**Questions answered here:** 2 · **Bot uptime:** ") and len(in_a) == 4
+            assert in_b[3].startswith("**Questions answered here:** 0 · **Bot uptime:** ") and len(in_b) == 4
+
+            # "last changed" is when the bot last changed the corpus: the same file again changes nothing.
+            before = in_a[0]
+            await asyncio.sleep(1.1)
+            await index_file(fake, a, "news.txt", BEES)
+            assert (await stats(fake, a)).splitlines()[0] == before
+
+    asyncio.run(scenario())
+
+
+def test_each_server_has_its_own_milvus_collections(fake_settings, fake_engine: Engine) -> None:
+    """On a Milvus server every guild's collections sit side by side: a guild's engine names its own."""
+    from bot.discord.corpora import Corpora
+
+    corpora = Corpora(fake_engine)
+    names = {g: corpora.for_guild(g).settings.store.collection for g in (1, 2)}
+    assert names == {1: "quotebot_g1", 2: "quotebot_g2"} and fake_engine.settings.store.collection == "quotebot"
+    assert corpora.for_guild(1).folder == fake_engine.folder / "guilds" / "1"
