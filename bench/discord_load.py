@@ -3,11 +3,13 @@
   python bench/discord_load.py                          # 200 questions, 50 users, 3 servers: a burst, then spread
   python bench/discord_load.py --spread 120             # the steady run's questions over 120 s
   python bench/discord_load.py --workers 1 --max-queued 5
+  python bench/discord_load.py --with-rates             # the config's channel and server rates on (default off)
 
 The bot (bot/discord/client.py) connects to the fake Discord of the tests (gateway + REST on 127.0.0.1,
 heartbeat every 0.2 s) and answers /ask from the real packaged model and reader over the seed article and
 tests/fixtures/news (the shared corpus), with the [discord] defaults (cooldown, workers, max_queued) unless
-given. Two runs: a burst (every question sent at once) and a steady crowd (the questions spread evenly over
+given, and the channel and server rates off: the bench measures what the machine answers (the crowd puts a
+third of its questions in each server's one channel, far past the default 20 a minute a channel). Two runs: a burst (every question sent at once) and a steady crowd (the questions spread evenly over
 --spread s). Each prints: answered / told to retry / lost / answered twice, the reply time of the answers
 (p50, p95: from the interaction's dispatch to the follow-up that carries the answer), the p95 of the
 "try again" lines, and the longest gap between two heartbeats. Nothing is written to disk but a temporary index.
@@ -43,17 +45,23 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=60.0, help="seconds the steady run's questions span")
     parser.add_argument("--workers", type=int, help="[discord] workers (default: the config's)")
     parser.add_argument("--max-queued", type=int, help="[discord] max_queued (default: the config's)")
+    parser.add_argument("--with-rates", action="store_true",
+                        help="keep the config's channel_questions and server_questions (default: off)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(index_dir=Path(tmp) / "index")
         overrides = {k: v for k, v in (("workers", args.workers), ("max_queued", args.max_queued)) if v is not None}
+        if not args.with_rates:
+            overrides.update(channel_questions=0, server_questions=0)
         # The articles are the bot's shared corpus, answered in every server (no server indexed its own).
         settings = replace(settings, discord=replace(settings.discord, shared_corpus=True, **overrides))
         engine = Engine(settings)
         report = engine.ingest([ROOT / "seeds", ROOT / "tests" / "fixtures" / "news"])
+        d = settings.discord
         print(f"indexed {report.added} articles; load average {os.getloadavg()[0]:.2f}; cpus {os.cpu_count()}; "
-              f"[discord] workers {settings.discord.workers}, max_queued {settings.discord.max_queued}, "
-              f"cooldown_seconds {settings.discord.cooldown_seconds}")
+              f"[discord] workers {d.workers}, max_queued {d.max_queued}, "
+              f"cooldown_seconds {d.cooldown_seconds}, channel_questions {d.channel_questions} per "
+              f"{d.channel_window_seconds:.0f} s, server_questions {d.server_questions} per {d.server_window_seconds:.0f} s")
         engine.warm_up()
         started = time.monotonic()
         engine.ask("who backed the Syrian army offensive?")

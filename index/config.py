@@ -106,9 +106,9 @@ class DiscordSettings:
     allowed_channels: list[int] = field(default_factory=list, metadata={"range": (1, 2**64 - 1)})  # snowflakes
     admin_role_id: int = _ranged(0, 0, 2**64 - 1)  # 0 = none, else a role's snowflake (a name can be copied)
     cooldown_seconds: float = _ranged(10.0, 0.0, 86_400.0)  # per user: one question per this many seconds
-    channel_questions: int = _ranged(0, 0, 100_000)  # per channel window; 0 = no channel limit
+    channel_questions: int = _ranged(20, 0, 100_000)  # per channel window; 0 = no channel limit
     channel_window_seconds: float = _ranged(60.0, 1.0, 86_400.0)
-    server_questions: int = _ranged(0, 0, 100_000)  # per server window; 0 = no server limit
+    server_questions: int = _ranged(60, 0, 100_000)  # per server window; 0 = no server limit
     server_window_seconds: float = _ranged(60.0, 1.0, 86_400.0)
     workers: int = _ranged(2, 1, 64)  # engine threads: about one per CPU core
     max_queued: int = _ranged(20, 0, 10_000)  # questions waiting for a worker; more are told to retry

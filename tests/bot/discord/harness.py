@@ -19,10 +19,11 @@ TOKEN = "MTIzNDU2Nzg5MDEy.fake.secret-token-value"
 
 
 def with_discord(settings: Settings, **discord: Any) -> Settings:
-    """Settings with a [discord] table for a test; no cooldown unless the test asks for one, and the engine's
-    (shared) corpus answered in the server too unless the test turns ``shared_corpus`` off."""
-    return replace(settings, discord=replace(DiscordSettings(),
-                                             **{"cooldown_seconds": 0.0, "shared_corpus": True, **discord}))
+    """Settings with a [discord] table for a test; no per-user, channel or server rate unless the test asks
+    for one, and the engine's (shared) corpus answered in the server too unless the test turns
+    ``shared_corpus`` off."""
+    defaults = {"cooldown_seconds": 0.0, "channel_questions": 0, "server_questions": 0, "shared_corpus": True}
+    return replace(settings, discord=replace(DiscordSettings(), **{**defaults, **discord}))
 
 
 @contextlib.asynccontextmanager
