@@ -14,7 +14,7 @@ from bot.discord.ask import EMPTY_QUESTION, UNAVAILABLE
 from bot.discord.render import NO_MATCH
 from index.engine import Engine
 from index.errors import QuotebotError
-from tests.bot.discord.corpus import ARTICLES
+from tests.bot.discord.corpus import ARTICLES, corpus_jsonl
 from tests.bot.discord.fake_discord import MESSAGE_CONTENT, FakeDiscord, user
 from tests.bot.discord.harness import (TOKEN, callback_to, followup_to, mention, reply_to, running_bot, unmarked,
                                        with_discord)
@@ -300,5 +300,28 @@ def test_an_engine_error_after_the_defer_reaches_only_the_asker(fake_settings, c
             asked = await fake.post_message(user("bob"), mention(fake, DEIR))
             assert (await fake.wait_for(reply_to(asked))).body["content"] == UNAVAILABLE
             assert not any("secret" in (c.body or {}).get("content", "") for c in fake.calls if isinstance(c.body, dict))
+
+    asyncio.run(scenario())
+
+
+def test_invites_and_links_in_quotes_are_inert_over_the_wire(fake_settings, fake_engine: Engine) -> None:
+    club = {"id": "club", "title": "Gardening club opens", "source": "Garden Weekly", "url": "https://example.com/club",
+            "date": "2021-04-02",
+            "text": ("The gardening club opened on Sunday. Members join the gardening club at discord.gg/tomatoes "
+                     "or https://discord.com/invite/tomatoes today. The club guide is at https://tomato.example/guide "
+                     "for members.")}
+    fake_engine.ingest_bytes("club.jsonl", corpus_jsonl([club]))
+
+    async def scenario() -> None:
+        async with running_bot(with_discord(fake_settings), fake_engine) as (fake, _):
+            question = "where do members join the gardening club, and where is the club guide?"
+            token = await fake.slash(user("alice"), "ask", {"question": question})
+            asked = await fake.post_message(user("alice"), mention(fake, question))
+            for body in ((await fake.wait_for(followup_to(token))).body, (await fake.wait_for(reply_to(asked))).body):
+                text = " ".join(e["description"] for e in body["embeds"])
+                assert "discord.gg\u2215tomatoes" in text and "discord.com\u2215invite\u2215tomatoes" in text
+                assert "discord.gg/" not in text and "/invite/" not in text  # no live invite, no invite card
+                assert "<https://tomato.example/guide>" in text  # a link, but with no preview
+                assert not re.search(r"(?<!<)https://tomato", text)
 
     asyncio.run(scenario())
