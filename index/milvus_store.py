@@ -1,29 +1,20 @@
-"""The Milvus backend: an index in Milvus collections, on Milvus Lite (embedded, a folder ending in ``.db``)
-or a Milvus server or cluster (``http(s)://host:19530``), with the same answers as the local backend.
+"""The Milvus backend: an index in Milvus collections (``index.milvus_schema``), on Milvus Lite (embedded, a
+folder ending in ``.db``) or a Milvus server or cluster (``http(s)://host:19530``), with the same answers as
+the local backend.
 
-Three collections, named from ``[store] collection``:
-- ``<name>``: one row per chunk: its verbatim text, its article's metadata (so a candidate is read in one
-  request), the dense vector, and ``terms``, the chunk's tokens as Quotebot counts them (index.terms:
-  FTS5's Porter tokens), from which a Milvus BM25 function makes the sparse vector the keyword search
-  uses. Both backends then find and score keywords with one tokenizer, Milvus's analyzer only splitting
-  the ready tokens (``encode_terms``).
-- ``<name>_articles``: one record per article (its text in parts: a VARCHAR holds at most 65,535 bytes).
-  The record is written after the article's chunks and is its commit point: re-indexing compares the
-  record's content hash, so a process killed mid-article redoes that article, and chunk ids derive from
-  the article and its content, so rows written twice (two processes, or a re-run) are one row.
-- ``<name>_pages``: fetched URLs with their validators (ETag, Last-Modified).
+An article's record is written after its chunks and is its commit point: re-indexing compares the
+record's content hash, so a process killed mid-article redoes that article, and chunk ids derive from the
+article and its content, so rows written twice (two processes, or a re-run) are one row. Milvus has no
+transactions: readers see an article's new chunks as soon as they are written, before its record.
 
-Milvus has no transactions: readers see an article's new chunks as soon as they are written, before its
-record. Milvus reports no term statistics either, so document frequencies are counted by keyword search
-(a sparse search returns every chunk holding the term) and BM25's mean length is measured on a uniform
-sample of chunks; both are cached for ``STATS_TTL`` seconds.
+Milvus reports no term statistics, so document frequencies are counted by keyword search (a sparse search
+returns every chunk holding the term) and BM25's mean length is measured on a uniform sample of chunks;
+both are cached for ``STATS_TTL`` seconds.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import os
 import re
 import threading
@@ -35,81 +26,22 @@ from typing import Any
 
 import numpy as np
 
-from index.config import SearchSettings, StoreSettings
-from index.dates import parse_date
+from index.config import StoreSettings
 from index.errors import IndexBusyError, IndexError_
+from index.milvus_schema import (
+    ID_SPACE, KEY_BYTES, META, PART_CHARS, SCHEMA_VERSION, TEXT_BYTES, chunk_id, clip, create_collections,
+    day_number, encode_term, encode_terms, filter_expr, fits, key_of, lit, pm, quoted,
+)
 from index.store import ChunkRow, StoredArticle, Where, source_key, token_counts
 from index.terms import stems_many
 from index.types import Article, Chunk
 
-SCHEMA_VERSION = 1
-META = "quotebot.meta"  # the chunks collection's property recording the schema, model and dimension
-TEXT_BYTES = 65_535  # Milvus's VARCHAR limit
-PART_CHARS = 16_000  # article text per record part: at most 4 UTF-8 bytes a character
-MAX_CHUNK_CHARS = PART_CHARS  # chunking.max_chars above this could not be stored
-KEY_BYTES = 8_192  # article ids and URLs
 DF_LIMIT = 16_384  # Milvus's largest top-k: a term in more chunks counts as in this many
 STATS_TTL = 30.0  # seconds a cached statistic (chunk count, mean length, document frequencies) is used
 SAMPLE = 5_000  # chunks read to measure the mean length
 BATCH = 500  # rows per insert or query
-_ID_SPACE = 2**63
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 _OUTPUT = ["id", "article_id", "title", "source", "url", "date", "start", "stop", "body"]
-
-
-def key_of(*parts: object) -> int:
-    """A 63-bit primary key hashed from ``parts``: the same content always gets the same key, so a row
-    written twice (two processes, or a re-run after a kill) is one row. Integer keys also keep quotes and
-    newlines in ids and URLs out of the filter expressions pymilvus builds when it pages through rows."""
-    h = hashlib.sha256("\x00".join(map(str, parts)).encode("utf-8", "surrogatepass")).digest()
-    return int.from_bytes(h[:8], "big") % _ID_SPACE
-
-
-def chunk_id(article_id: str, digest: str, index: int) -> int:
-    """A chunk's primary key, from its article's id and content and its place in the article."""
-    return key_of("chunk", article_id, digest, index)
-
-
-def encode_term(term: str) -> str:
-    """A token that any Milvus analyzer keeps whole: ASCII letters and digits as they are, anything else
-    as ``x`` + hex of its UTF-8 (Milvus Lite's and a server's standard tokenizers split differently)."""
-    if term.isascii() and term.isalnum():
-        return term
-    return "x" + term.encode("utf-8", "surrogatepass").hex() + "x"
-
-
-def encode_terms(stems: Iterable[str]) -> str:
-    return " ".join(encode_term(t) for t in stems)
-
-
-def day_number(date_text: str | None) -> int:
-    """An article's day as YYYYMMDD, sortable and filterable inside Milvus; 0 when undated."""
-    day = parse_date(date_text)
-    return day.year * 10_000 + day.month * 100 + day.day if day else 0
-
-
-def filter_expr(where: Where | None) -> str:
-    """A Milvus filter expression for ``where``; undated articles (day 0) pass any date range."""
-    if where is None or not where.bounded:
-        return ""
-    parts = []
-    if where.since:
-        parts.append(f"day >= {where.since.year * 10_000 + where.since.month * 100 + where.since.day}")
-    if where.until:
-        parts.append(f"day <= {where.until.year * 10_000 + where.until.month * 100 + where.until.day}")
-    days = f"(day == 0 or ({' and '.join(parts)}))" if parts else ""
-    sources = f"source_key in {_quoted(list(where.sources))}" if where.sources else ""
-    return " and ".join(p for p in (days, sources) if p)
-
-
-def _lit(value: str) -> str:
-    """A string literal for a filter expression (a JSON string is a valid Milvus string literal)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _quoted(values: Sequence[str]) -> str:
-    """A list literal for a filter expression."""
-    return "[" + ", ".join(_lit(v) for v in values) + "]"
 
 
 def _locked(path: Path) -> bool:
@@ -135,39 +67,10 @@ def _deleted(result: Any) -> int:
     return len(result) if isinstance(result, list) else 0
 
 
-def _fits(value: str, limit: int) -> bool:
-    return len(value.encode("utf-8", "surrogatepass")) <= limit
-
-
-def _clip(value: str, limit: int) -> str:
-    """At most ``limit`` UTF-8 bytes of ``value``, cut at a character."""
-    data = value.encode("utf-8", "surrogatepass")
-    return value if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
-
-
-class _Pymilvus:
-    """pymilvus, imported on first use: the local backend never needs it."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            import pymilvus
-        except ImportError:
-            raise IndexError_("[store] backend = \"milvus\" needs pymilvus: pip install 'quotebot[milvus]'") from None
-        # Their own log lines (RPC errors, retries, Milvus Lite's start-up failures, and the in-process server's
-        # "not implemented" for the timestamp query_iterator asks first) would repeat, as tracebacks, what
-        # ``errors`` says in one line.
-        for logger in ("pymilvus", "milvus_lite", "grpc._server"):
-            logging.getLogger(logger).setLevel(logging.CRITICAL)
-        return getattr(pymilvus, name)
-
-
-pm = _Pymilvus()
-
-
 class MilvusBackend:
     """A Milvus collection trio, on Milvus Lite or a server; many processes may write a server at once."""
 
-    def __init__(self, settings: StoreSettings, folder: Path, search: SearchSettings) -> None:
+    def __init__(self, settings: StoreSettings, folder: Path) -> None:
         if not _NAME.match(settings.collection):
             raise IndexError_(f"[store] collection must be letters, digits and _ (not starting with a digit), "
                               f"got {settings.collection!r}")
@@ -210,7 +113,7 @@ class MilvusBackend:
         except (IndexError_, IndexBusyError):
             raise
         except Exception as exc:  # pymilvus raises MilvusException, grpc errors and OSErrors alike
-            text = str(getattr(exc, "message", "") or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            text = (str(getattr(exc, "message", "") or exc).strip().splitlines() or [type(exc).__name__])[0]
             verb = "write" if writing else "read"
             raise IndexError_(f"cannot {verb} the Milvus index at {self.location}: {text}") from None
 
@@ -226,10 +129,11 @@ class MilvusBackend:
         return MilvusStore(self)
 
     @contextmanager
-    def writing(self, model: str, dim: Callable[[], int], sources: Sequence[str | Path] = ()) -> Iterator[MilvusWriter]:
+    def writing(self, model: str, dim: Callable[[], int],
+                sources: Sequence[str | Path] = ()) -> Iterator[MilvusWriter]:
         with self.errors(writing=True):
             if not self.exists():
-                self._create(model, dim())
+                create_collections(self.client(), self.names, model, dim(), exact=self.lite)
             elif not self.client().describe_collection(self.name).get("properties", {}).get(META):
                 # Killed between creating the collection and recording what it holds: record it now.
                 meta = json.dumps({"quotebot_schema": SCHEMA_VERSION, "model": model, "dim": dim()})
@@ -245,70 +149,6 @@ class MilvusBackend:
                 yield writer
             finally:
                 writer.close()
-
-    def _create(self, model: str, dim: int) -> None:
-        """The three collections; the chunks collection, created last, is what ``exists`` looks for."""
-        client = self.client()
-        chunks, articles, pages = self.names
-        meta = json.dumps({"quotebot_schema": SCHEMA_VERSION, "model": model, "dim": dim})
-        for name, fields in ((pages, self._page_fields()), (articles, self._article_fields())):
-            if not client.has_collection(name):
-                schema = pm.MilvusClient.create_schema(auto_id=False)
-                for args, kwargs in fields:
-                    schema.add_field(*args, **kwargs)
-                index = client.prepare_index_params()
-                index.add_index("pad", index_type="FLAT", metric_type="L2")
-                client.create_collection(name, schema=schema, index_params=index)
-        schema = pm.MilvusClient.create_schema(auto_id=False)
-        DT = pm.DataType
-        schema.add_field("id", DT.INT64, is_primary=True)
-        schema.add_field("article_id", DT.VARCHAR, max_length=KEY_BYTES)
-        schema.add_field("title", DT.VARCHAR, max_length=TEXT_BYTES)
-        schema.add_field("source", DT.VARCHAR, max_length=KEY_BYTES)
-        schema.add_field("source_key", DT.VARCHAR, max_length=KEY_BYTES)
-        schema.add_field("url", DT.VARCHAR, max_length=KEY_BYTES)
-        schema.add_field("date", DT.VARCHAR, max_length=256)
-        schema.add_field("day", DT.INT64)
-        schema.add_field("start", DT.INT64)
-        schema.add_field("stop", DT.INT64)
-        schema.add_field("tokens", DT.INT64)
-        schema.add_field("body", DT.VARCHAR, max_length=TEXT_BYTES)
-        schema.add_field("terms", DT.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True,
-                         analyzer_params={"tokenizer": "standard"})
-        schema.add_field("sparse", DT.SPARSE_FLOAT_VECTOR)
-        schema.add_field("dense", DT.FLOAT_VECTOR, dim=dim)
-        schema.add_function(pm.Function(name="terms_bm25", function_type=pm.FunctionType.BM25,
-                                        input_field_names=["terms"], output_field_names=["sparse"]))
-        index = client.prepare_index_params()
-        # Exact search on Milvus Lite, as the local backend below its exact_below; a server picks its own.
-        index.add_index("dense", index_type="FLAT" if self.lite else "AUTOINDEX", metric_type="IP")
-        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        index.add_index("article_id", index_type="INVERTED")
-        index.add_index("day", index_type="INVERTED")
-        index.add_index("source_key", index_type="INVERTED")
-        client.create_collection(chunks, schema=schema, index_params=index)
-        client.alter_collection_properties(chunks, properties={META: meta})
-
-    @staticmethod
-    def _article_fields() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-        DT = pm.DataType
-        text = {"max_length": TEXT_BYTES}
-        key = {"max_length": KEY_BYTES}
-        return [(("key", DT.INT64), {"is_primary": True}),
-                (("article_id", DT.VARCHAR), key), (("part", DT.INT64), {}), (("parts", DT.INT64), {}),
-                (("text", DT.VARCHAR), text), (("title", DT.VARCHAR), text), (("source", DT.VARCHAR), key),
-                (("url", DT.VARCHAR), key), (("date", DT.VARCHAR), {"max_length": 256}),
-                (("digest", DT.VARCHAR), {"max_length": 64}), (("origin", DT.VARCHAR), key),
-                (("chunks", DT.INT64), {}), (("pad", DT.FLOAT_VECTOR), {"dim": 2})]
-
-    @staticmethod
-    def _page_fields() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-        DT = pm.DataType
-        key = {"max_length": KEY_BYTES}
-        return [(("key", DT.INT64), {"is_primary": True}), (("url", DT.VARCHAR), {"max_length": KEY_BYTES}),
-                (("article_id", DT.VARCHAR), key), (("etag", DT.VARCHAR), key),
-                (("last_modified", DT.VARCHAR), {"max_length": 256}), (("pad", DT.FLOAT_VECTOR), {"dim": 2})]
-
 
 class MilvusStore:
     """Reads from the collections; thread-safe (pymilvus's client is)."""
@@ -413,7 +253,7 @@ class MilvusStore:
             if not total:
                 return 0.0
             # Chunk ids are uniform hashes, so the chunks below an id bound are a uniform sample.
-            sample = "" if total <= SAMPLE else f"id < {int(_ID_SPACE * SAMPLE / total)}"
+            sample = "" if total <= SAMPLE else f"id < {int(ID_SPACE * SAMPLE / total)}"
             with self.backend.errors():
                 rows = self.client.query(self.chunks, filter=sample, output_fields=["tokens"], limit=DF_LIMIT)
             return float(np.mean([r["tokens"] for r in rows])) if rows else 0.0
@@ -446,7 +286,8 @@ class MilvusStore:
         missing = [int(i) for i in ids if int(i) not in known]
         if missing:
             known = dict(known)
-            known.update({int(r["id"]): np.asarray(r["dense"], np.float32) for r in self._get(missing, ["id", "dense"])})
+            rows = self._get(missing, ["id", "dense"])
+            known.update({int(r["id"]): np.asarray(r["dense"], np.float32) for r in rows})
         return np.vstack([known[int(i)] for i in ids])
 
     def _records(self, expr: str, fields: list[str], collection: str | None = None) -> Iterator[dict[str, Any]]:
@@ -464,7 +305,7 @@ class MilvusStore:
         out: dict[str, str] = {}
         for lo in range(0, len(ids), BATCH):
             part = list(ids[lo : lo + BATCH])
-            for r in self._records(f"part == 0 and article_id in {_quoted(part)}", ["article_id", "digest"]):
+            for r in self._records(f"part == 0 and article_id in {quoted(part)}", ["article_id", "digest"]):
                 out[r["article_id"]] = r["digest"]
         return out
 
@@ -472,7 +313,7 @@ class MilvusStore:
         found: dict[str, tuple[str, str | None, str | None]] = {}
         for lo in range(0, len(urls), BATCH):
             part = list(urls[lo : lo + BATCH])
-            for r in self._records(f"url in {_quoted(part)}", ["url", "article_id", "etag", "last_modified"],
+            for r in self._records(f"url in {quoted(part)}", ["url", "article_id", "etag", "last_modified"],
                                    self.pages):
                 if r["etag"] or r["last_modified"]:
                     found[r["url"]] = (r["article_id"], r["etag"] or None, r["last_modified"] or None)
@@ -483,7 +324,7 @@ class MilvusStore:
         text = head["text"]
         if head["parts"] > 1:
             rest = {r["part"]: r["text"] for r in self._records(
-                f"article_id == {_lit(head['article_id'])} and part > 0", ["part", "text"])}
+                f"article_id == {lit(head['article_id'])} and part > 0", ["part", "text"])}
             text += "".join(rest.get(i, "") for i in range(1, head["parts"]))
         return Article(head["article_id"], head["title"], text, head["source"] or None, head["url"] or None,
                        head["date"] or None, head["origin"])
@@ -497,7 +338,7 @@ class MilvusStore:
     def stored(self) -> Iterator[StoredArticle]:
         for head in self._records("part == 0", self._HEAD):
             article = self._article(head)
-            rows = sorted(self._records(f"article_id == {_lit(article.id)}", ["id", "start", "stop", "dense"],
+            rows = sorted(self._records(f"article_id == {lit(article.id)}", ["id", "start", "stop", "dense"],
                                         self.chunks), key=lambda r: r["start"])
             chunks = tuple(Chunk(article.id, r["start"], r["stop"], article.text[r["start"] : r["stop"]]) for r in rows)
             vectors = (np.vstack([np.asarray(r["dense"], np.float32) for r in rows]) if rows
@@ -529,7 +370,7 @@ class MilvusStore:
                 problems.append(f"article {article.id!r}: {have} of its {head['chunks']} chunks (an interrupted "
                                 "write): index it again")
                 continue
-            for r in self._records(f"article_id == {_lit(article.id)}", ["id", "start", "stop", "body"],
+            for r in self._records(f"article_id == {lit(article.id)}", ["id", "start", "stop", "body"],
                                    self.chunks):
                 if not 0 <= r["start"] < r["stop"] <= len(article.text):
                     problems.append(f"chunk {r['id']}: span {r['start']}:{r['stop']} outside its article")
@@ -563,7 +404,7 @@ class MilvusWriter:
         ``check`` names, rather than chunks that answer for a deleted article."""
         removed = 0
         for aid in article_ids:
-            key = _lit(aid)
+            key = lit(aid)
             with self.errors(writing=True):
                 removed += _deleted(self.client.delete(self.store.chunks, filter=f"article_id == {key}"))
                 self.client.delete(self.store.articles_name, filter=f"article_id == {key}")
@@ -571,31 +412,31 @@ class MilvusWriter:
 
     def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str, origin: str) -> None:
         for name, value in (("article id", article.id), ("url", article.url or ""), ("source", article.source or "")):
-            if not _fits(value, KEY_BYTES):
+            if not fits(value, KEY_BYTES):
                 raise IndexError_(f"article {article.id[:80]!r}: its {name} is over {KEY_BYTES:,} bytes, more than "
                                   "the Milvus backend stores")
-        title = _clip(article.title, TEXT_BYTES // 2)
+        title = clip(article.title, TEXT_BYTES // 2)
         day = day_number(article.date)
         tokens = token_counts(article.title, [c.text for c in chunks])
         terms = stems_many([article.title] + [c.text for c in chunks])
         rows = []
         for i, (c, n, body_terms) in enumerate(zip(chunks, tokens, terms[1:])):
-            if not _fits(c.text, TEXT_BYTES):
-                raise IndexError_(f"article {article.id[:80]!r}: a chunk of {len(c.text):,} characters is over Milvus's "
-                                  f"{TEXT_BYTES:,} bytes; set [chunking] max_chars to {MAX_CHUNK_CHARS:,} or less")
+            if not fits(c.text, TEXT_BYTES):
+                raise IndexError_(f"article {article.id[:80]!r}: a chunk of {len(c.text):,} characters is over "
+                                  f"Milvus's {TEXT_BYTES:,} bytes; set [chunking] max_chars to {PART_CHARS:,} or less")
             rows.append({"id": chunk_id(article.id, digest, i), "article_id": article.id, "title": title,
-                         "source": article.source or "", "source_key": _clip(source_key(article.source), KEY_BYTES),
+                         "source": article.source or "", "source_key": clip(source_key(article.source), KEY_BYTES),
                          "url": article.url or "", "date": article.date or "",
                          "day": day, "start": c.start, "stop": c.end, "tokens": n, "body": c.text,
-                         "terms": _clip(encode_terms(terms[0] + body_terms), TEXT_BYTES),
+                         "terms": clip(encode_terms(terms[0] + body_terms), TEXT_BYTES),
                          "dense": np.asarray(vectors[i], np.float32).tolist()})
-        key = _lit(article.id)
+        key = lit(article.id)
         text = article.text
         parts = [text[i : i + PART_CHARS] for i in range(0, len(text), PART_CHARS)] or [""]
         records = [{"key": key_of("article", article.id, p), "article_id": article.id, "part": p, "parts": len(parts),
                     "text": part, "title": title if p == 0 else "", "source": article.source or "",
                     "url": article.url or "", "date": article.date or "", "digest": digest if p == 0 else "",
-                    "origin": _clip(origin or article.origin or "", KEY_BYTES), "chunks": len(rows), "pad": [0.0, 0.0]}
+                    "origin": clip(origin or article.origin or "", KEY_BYTES), "chunks": len(rows), "pad": [0.0, 0.0]}
                    for p, part in enumerate(parts)]
         with self.errors(writing=True):
             self.client.delete(self.store.chunks, filter=f"article_id == {key}")  # an older version's chunks
@@ -608,14 +449,15 @@ class MilvusWriter:
             self.client.upsert(self.store.articles_name, records[:1])
 
     def set_page(self, url: str, article_id: str, etag: str | None, last_modified: str | None) -> None:
-        if not _fits(url, KEY_BYTES):
+        if not fits(url, KEY_BYTES):
             return  # not remembered: the page is fetched unconditionally next time
         with self.errors(writing=True):
             old = self.client.get(self.store.pages, ids=[key_of("page", url)], output_fields=["article_id"])
-            self.client.upsert(self.store.pages, [{"key": key_of("page", url), "url": url, "article_id": article_id, "etag": etag or "",
-                                                   "last_modified": last_modified or "", "pad": [0.0, 0.0]}])
+            self.client.upsert(self.store.pages, [{"key": key_of("page", url), "url": url, "article_id": article_id,
+                                                   "etag": etag or "", "last_modified": last_modified or "",
+                                                   "pad": [0.0, 0.0]}])
             if old and old[0]["article_id"] != article_id:
-                still = self.client.query(self.store.pages, filter=f"article_id == {_lit(old[0]['article_id'])}",
+                still = self.client.query(self.store.pages, filter=f"article_id == {lit(old[0]['article_id'])}",
                                           output_fields=["url"], limit=1)
                 if not still:
                     self.delete([old[0]["article_id"]])

@@ -163,7 +163,7 @@ def open_backend(settings: Settings, folder: Path | None = None) -> Backend:
     if settings.store.backend == "milvus":
         from index.milvus_store import MilvusBackend  # pymilvus is imported only by those who use it
 
-        return MilvusBackend(settings.store, folder, settings.search)
+        return MilvusBackend(settings.store, folder)
     from index.local_store import LocalBackend
 
     return LocalBackend(folder, settings.search.exact_below)

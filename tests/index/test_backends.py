@@ -18,7 +18,7 @@ import pytest
 from index.config import Settings, StoreSettings
 from index.engine import Engine
 from index.errors import IndexError_
-from index.milvus_store import encode_term, filter_expr
+from index.milvus_schema import encode_term, filter_expr
 from index.store import Where, open_backend
 from tests.conftest import FIXTURES, ROOT
 from tests.index.test_reliability import CHILD, make_corpus
