@@ -302,6 +302,10 @@ class Engine:
                 shard: Shard | None = None) -> IngestReport:
         """Write ``items`` under the write locks; ``sources`` (the paths asked for) go into a rebuild command."""
         started = time.monotonic()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)  # the side files' home (feeds, votes), whichever store
+        except OSError:
+            pass  # a local store says why in one line; a Milvus one needs the folder only for side files
         with self._write_lock, self.backend.writing(self.settings.model.name, lambda: self.embedder.dim,
                                                     sources) as writer:
             self._write(items, writer, report, total_files, progress, shard)

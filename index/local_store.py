@@ -582,6 +582,13 @@ class LocalBackend:
     def open(self) -> LocalStore:
         return LocalStore(self.folder)
 
+    def drop(self) -> None:
+        with self._lock():
+            for path in self.folder.glob(f"{DB_NAME}*"):
+                path.unlink()
+            for path in self.folder.glob("vectors-*.faiss*"):
+                path.unlink()
+
     @contextmanager
     def writing(self, model: str, dim: Callable[[], int], sources: Sequence[str | Path] = ()) -> Iterator[LocalWriter]:
         """Create the folder and index when missing, hold the write lock, and give a writer; a full disk, a

@@ -123,6 +123,14 @@ class MilvusBackend:
         with self.errors():
             return bool(self.client().has_collection(self.name))
 
+    def drop(self) -> None:
+        if not self.exists():
+            return
+        with self.errors(writing=True):
+            for name in self.names:  # the chunks collection first: from then on the index does not exist
+                if self.client().has_collection(name):
+                    self.client().drop_collection(name)
+
     def open(self) -> MilvusStore:
         if not self.exists():
             raise IndexError_(f"no index at {self.location}: run 'quotebot index PATH' first")

@@ -71,9 +71,10 @@ def due(corpora: Corpora, days: int, now: datetime) -> list[int]:
 
 
 def forget(corpora: Corpora, guild_id: int) -> None:
-    """Delete a left guild's folder and its cached engine."""
+    """Delete a left guild's index (its Milvus collections too, on that backend), folder and cached engine."""
+    corpora.for_guild(guild_id).backend.drop()
     corpora.forget(guild_id)
-    shutil.rmtree(corpora.folder_of(guild_id))
+    shutil.rmtree(corpora.folder_of(guild_id), ignore_errors=True)
 
 
 def forget_due(corpora: Corpora, days: int, now: datetime | None = None) -> list[int]:

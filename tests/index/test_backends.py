@@ -88,6 +88,17 @@ def test_a_deleted_article_disappears_from_answers(engine: Engine) -> None:
     assert engine.store.counts()[0] == 3 and engine.check() == []
 
 
+def test_drop_deletes_the_index(engine: Engine) -> None:
+    engine.ingest([FIXTURES / "news"])
+    assert engine.backend.exists()
+    engine.backend.drop()
+    assert not engine.backend.exists()
+    again = Engine(engine.settings)
+    with pytest.raises(IndexError_, match="no index at"):
+        again.ask("which ships led the Black Sea drills?")
+    assert again.ingest([FIXTURES / "news"]).added == 4  # and a new one can be made in its place
+
+
 def test_info_check_and_export_work_and_export_rebuilds(engine: Engine, fake_settings: Settings, tmp_path: Path) -> None:
     engine.ingest([FIXTURES / "news"])
     stats = engine.stats()

@@ -126,3 +126,21 @@ def test_forget_after_days_is_range_checked(tmp_path, days: int) -> None:
     config.write_text(f"[discord]\nforget_after_days = {days}\n")
     with pytest.raises(ConfigError, match="discord.forget_after_days"):
         load_settings(config)
+
+
+def test_forgetting_a_server_drops_its_milvus_collections(fake_settings, tmp_path) -> None:
+    from dataclasses import replace
+
+    from index.config import StoreSettings
+    from tests.conftest import FIXTURES
+
+    shared = Engine(replace(fake_settings, store=StoreSettings(backend="milvus", uri=str(tmp_path / "m.db"))))
+    corpora = Corpora(shared)
+    guild = corpora.for_guild(5)
+    guild.ingest([FIXTURES / "news"])
+    assert guild.settings.store.collection == "quotebot_g5" and guild.backend.exists()
+    assert mark_left(corpora, 5)
+    update_record(corpora.folder_of(5), left=(NOW - timedelta(days=31)).isoformat())
+    assert forget_due(corpora, 30, NOW) == [5]
+    assert not corpora.folder_of(5).exists()
+    assert not corpora.for_guild(5).backend.exists()  # the collections went with the folder
