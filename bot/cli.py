@@ -6,7 +6,6 @@ Errors the user can fix are one line on stderr and a non-zero exit, never a trac
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -373,15 +372,9 @@ def check(index: IndexOpt = None, config: ConfigOpt = None) -> None:
     for problem in problems:
         err.print(f"problem: {problem}")
     stats = engine.stats()
-    if problems and engine.settings.store.backend == "milvus":
-        # Milvus writes article by article: what an interrupted run left half-written, a re-run completes.
-        raise QuotebotError(f"index at {engine.backend.location} has {len(problems)} problem(s); run the "
-                            "interrupted 'quotebot index' again (it redoes the articles named above)")
     if problems:
-        # The articles themselves are in SQLite, which export reads: the vectors and keyword index are rebuilt.
-        raise QuotebotError(f"index at {engine.folder} has {len(problems)} problem(s); rebuild it into a new "
-                            f"folder: quotebot export --index {shlex.quote(str(engine.folder))} -o articles.jsonl && "
-                            "quotebot index articles.jsonl --index NEW_FOLDER")
+        raise QuotebotError(f"index at {engine.backend.location} has {len(problems)} problem(s); "
+                            f"{engine.backend.repair()}")
     out.print(f"ok: {stats['articles']} articles, {stats['chunks']} chunks, vectors and keyword index in step")
 
 

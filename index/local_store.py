@@ -582,6 +582,11 @@ class LocalBackend:
     def open(self) -> LocalStore:
         return LocalStore(self.folder)
 
+    def repair(self) -> str:
+        # The articles themselves are in SQLite, which export reads: the vectors and keyword index are rebuilt.
+        return (f"rebuild it into a new folder: quotebot export --index {shlex.quote(str(self.folder))} "
+                "-o articles.jsonl && quotebot index articles.jsonl --index NEW_FOLDER")
+
     def drop(self) -> None:
         with self._lock():
             for path in self.folder.glob(f"{DB_NAME}*"):

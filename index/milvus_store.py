@@ -123,6 +123,10 @@ class MilvusBackend:
         with self.errors():
             return bool(self.client().has_collection(self.name))
 
+    def repair(self) -> str:
+        # Written article by article: what an interrupted run left half-written, a re-run completes.
+        return "run the interrupted 'quotebot index' again (it redoes the articles named above)"
+
     def drop(self) -> None:
         if not self.exists():
             return

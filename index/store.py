@@ -152,6 +152,8 @@ class Backend(Protocol):
     def open(self) -> Store: ...
     def drop(self) -> None:
         """Delete the index, every article of it (a left Discord server's); side files are the caller's."""
+    def repair(self) -> str:
+        """What to do when ``check`` finds problems, in words and commands."""
     def writing(self, model: str, dim: Callable[[], int],
                 sources: Sequence[str | Path] = ()) -> AbstractContextManager[Writer]:
         """A write session (creating the index for ``model`` when missing; ``dim`` loads the model, so it is

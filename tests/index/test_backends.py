@@ -195,7 +195,8 @@ def test_an_interrupted_milvus_write_is_named_by_check_and_finished_by_a_rerun(
     with pytest.raises(KeyboardInterrupt):
         engine.ingest([docs])
     monkeypatch.setattr(client, "upsert", real)
-    assert engine.check()  # half-written: named
+    assert engine.check()  # half-written: named, and the advice is to run it again
+    assert "run the interrupted 'quotebot index' again" in engine.backend.repair()
     report = engine.ingest([docs])
     assert report.updated >= 1 and not report.failed
     assert engine.check() == [] and engine.store.counts()[0] == 6
