@@ -78,7 +78,7 @@ def lead_swapped(ranked: list[Any]) -> list[Any]:
 class Probe(Searcher):
     """A Searcher that caches fused candidates and records each question's best reader relevance."""
 
-    fused_cache: dict[tuple[str, int], Any] = {}
+    fused_cache: dict[tuple[str, int, Any, Any], Any] = {}
     best: dict[str, float] = {}
     as_ranked = False
 
@@ -87,10 +87,11 @@ class Probe(Searcher):
             return super().quote(ranked, k)
         return super().quote(lead_swapped(list(ranked)), k)
 
-    def fused(self, question, qvec, dense_ids, depth=None):  # type: ignore[no-untyped-def]
-        key = (str(id(self.store)) + question, depth or 0)
+    def fused(self, question, qvec, dense_ids, depth=None, frame=None):  # type: ignore[no-untyped-def]
+        # The keyword search is asked within the question's dates, so those are part of the key.
+        key = (str(id(self.store)) + question, depth or 0, frame and frame.since, frame and frame.until)
         if key not in self.fused_cache:
-            self.fused_cache[key] = super().fused(question, qvec, dense_ids, depth)
+            self.fused_cache[key] = super().fused(question, qvec, dense_ids, depth, frame)
         return self.fused_cache[key]
 
     def rank(self, question, qvec, dense_ids, depth=None, frame=None, query=None):  # type: ignore[no-untyped-def]

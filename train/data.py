@@ -134,4 +134,5 @@ def build_examples(files: Iterable[Path], negatives: int = 3, held_out_share: fl
             elif not any(held_out(n, held_out_share) for n in negs):
                 train.append(example)
     rng.shuffle(train)
+    rng.shuffle(heldout)  # a capped held-out set then spans every file, not the first one alone
     return train, heldout
