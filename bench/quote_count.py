@@ -34,7 +34,7 @@ from index.metrics import holds_answer, usable_answers  # noqa: E402
 from index.search import DEFAULT_RERANK  # noqa: E402
 from index.timeframe import as_of, frame  # noqa: E402
 
-MARGINS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, float("inf")]
+MARGINS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, float("inf")]
 
 
 class Recording(Probe):
