@@ -7,15 +7,18 @@ record's content hash, so a process killed mid-article redoes that article, and 
 article and its content, so rows written twice (two processes, or a re-run) are one row. Milvus has no
 transactions: readers see an article's new chunks as soon as they are written, before its record.
 
-Milvus reports no term statistics, so document frequencies are counted by keyword search (a sparse search
-returns every chunk holding the term) and BM25's mean length is measured on a uniform sample of chunks;
-both are cached for ``STATS_TTL`` seconds.
+Milvus reports no term statistics. They are read from a uniform sample of the chunks (all of them on an
+index of up to ``SAMPLE`` chunks, where they are exact): BM25's mean length, and the document counts of
+common terms; a rarer term is counted by keyword search (a sparse search returns every chunk holding it,
+cheap for a rare term), cached for ``STATS_TTL`` seconds.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections import Counter
+from dataclasses import dataclass
 import re
 import threading
 import time
@@ -38,7 +41,8 @@ from index.types import Article, Chunk
 
 DF_LIMIT = 16_384  # Milvus's largest top-k: a term in more chunks counts as in this many
 STATS_TTL = 30.0  # seconds a cached statistic (chunk count, mean length, document frequencies) is used
-SAMPLE = 5_000  # chunks read to measure the mean length
+SAMPLE = 5_000  # chunks read to measure term frequencies and the mean length (all of them up to this many)
+COMMON = 30  # a term in this many sampled chunks or more has its count scaled up from the sample
 BATCH = 500  # rows per insert or query
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 _OUTPUT = ["id", "article_id", "title", "source", "url", "date", "start", "stop", "body"]
@@ -65,6 +69,16 @@ def _deleted(result: Any) -> int:
     if isinstance(result, dict):
         return int(result.get("delete_count", 0))
     return len(result) if isinstance(result, list) else 0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What a uniform sample of the chunks says: document counts of its (encoded) terms and mean length."""
+
+    total: int  # chunks in the collection when it was read
+    size: int  # chunks in the sample
+    counts: Counter[str]
+    mean_tokens: float
 
 
 class MilvusBackend:
@@ -235,42 +249,65 @@ class MilvusStore:
             rows = self.client.query(collection, filter=expr, output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0
 
-    def doc_freqs(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+    def _sample(self) -> Sample:
+        """A uniform sample of the chunks' terms and lengths, read again when the chunk count changes.
+
+        Chunk ids are uniform hashes, so the chunks below an id bound are a uniform sample; an index of at
+        most ``SAMPLE`` chunks is read whole, and its counts are exact.
+        """
         total = self._cached("rows", lambda: self._count(self.chunks))
-        wanted = sorted(set(terms))
-        missing = [t for t in wanted if not self._fresh(f"df:{t}")]
-        if missing and total:
+        hit = self._stats.get("sample")
+        if hit and hit[1].total == total:
+            return hit[1]
+        bound = "" if total <= SAMPLE else f"id < {int(ID_SPACE * SAMPLE / total)}"
+        counts: Counter[str] = Counter()
+        tokens = []
+        with self.backend.errors():
+            for row in self.client.query(self.chunks, filter=bound, output_fields=["terms", "tokens"],
+                                         limit=DF_LIMIT):
+                counts.update(set(row["terms"].split()))
+                tokens.append(row["tokens"])
+        sample = Sample(total, len(tokens), counts, float(np.mean(tokens)) if tokens else 0.0)
+        with self._stats_lock:
+            self._stats["sample"] = (time.monotonic(), sample)
+        return sample
+
+    def doc_freqs(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """Exact counts on an index the sample covers; else common terms (``COMMON`` sample chunks or
+        more: within about 20%) scaled up from the sample, and the rest counted by keyword search, whose
+        cost grows with the chunks it returns: common terms would cost seconds each there."""
+        sample = self._sample()
+        out: dict[str, int] = {}
+        rare = []
+        for t in sorted(set(terms)):
+            seen = sample.counts.get(encode_term(t), 0)
+            if sample.size >= sample.total or seen >= COMMON:
+                if seen:
+                    out[t] = seen if sample.size >= sample.total else round(seen * sample.total / sample.size)
+            elif self._fresh(f"df:{t}"):
+                if self._stats[f"df:{t}"][1]:
+                    out[t] = self._stats[f"df:{t}"][1]
+            else:
+                rare.append(t)
+        if rare and sample.total:
             with self.backend.errors():
-                hits = self.client.search(self.chunks, data=[encode_term(t) for t in missing], anns_field="sparse",
-                                          limit=min(DF_LIMIT, total), search_params={"metric_type": "BM25"},
+                hits = self.client.search(self.chunks, data=[encode_term(t) for t in rare], anns_field="sparse",
+                                          limit=min(DF_LIMIT, sample.total), search_params={"metric_type": "BM25"},
                                           output_fields=[])
             now = time.monotonic()
             with self._stats_lock:
-                for term, row in zip(missing, hits):
+                for term, row in zip(rare, hits):
                     self._stats[f"df:{term}"] = (now, len(row))
-        out = {}
-        for t in wanted:
-            hit = self._stats.get(f"df:{t}")
-            if hit and hit[1]:
-                out[t] = hit[1]
-        return out, total
+                    if row:
+                        out[term] = len(row)
+        return out, sample.total
 
     def _fresh(self, key: str) -> bool:
         hit = self._stats.get(key)
         return bool(hit) and time.monotonic() - hit[0] < STATS_TTL  # type: ignore[index]
 
     def mean_tokens(self) -> float:
-        def measure() -> float:
-            total = self._count(self.chunks)
-            if not total:
-                return 0.0
-            # Chunk ids are uniform hashes, so the chunks below an id bound are a uniform sample.
-            sample = "" if total <= SAMPLE else f"id < {int(ID_SPACE * SAMPLE / total)}"
-            with self.backend.errors():
-                rows = self.client.query(self.chunks, filter=sample, output_fields=["tokens"], limit=DF_LIMIT)
-            return float(np.mean([r["tokens"] for r in rows])) if rows else 0.0
-
-        return self._cached("mean_tokens", measure)
+        return self._sample().mean_tokens
 
     # -- rows -----------------------------------------------------------------------------------
     def _get(self, ids: Sequence[int], fields: list[str]) -> list[dict[str, Any]]:

@@ -288,3 +288,31 @@ def test_backend_settings_are_checked(fake_settings: Settings) -> None:
     with pytest.raises(IndexError_, match="no index at .*milvus.db"):
         engine.ask("anything?")
     assert not engine.backend.exists() and not Path(engine.settings.store.uri).exists()
+
+
+def test_milvus_term_counts_from_a_sample_on_a_large_index(fake_settings: Settings, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past SAMPLE chunks, common terms are scaled up from a uniform sample and rare ones counted exactly."""
+    import index.milvus_store as milvus_store
+
+    corpus = make_corpus(tmp_path / "docs", n=60)
+    local = Engine(with_backend(fake_settings, "local", tmp_path / "l"))
+    local.ingest([corpus])
+    milvus = Engine(with_backend(fake_settings, "milvus", tmp_path / "m"))
+    local.migrate(milvus.backend)
+    monkeypatch.setattr(milvus_store, "SAMPLE", 20)
+    monkeypatch.setattr(milvus_store, "COMMON", 5)
+    terms = ["report", "storm", "council", "mention", "sentenc", "story", "59", "nope"]
+    want, total = local.store.doc_freqs(terms)
+    got, got_total = milvus.store.doc_freqs(terms)
+    sample = milvus.store._sample()
+    assert got_total == total and 0 < sample.size < total
+    assert sample.mean_tokens == pytest.approx(local.store.mean_tokens(), rel=0.25)
+    for term in terms:
+        seen = sample.counts.get(term, 0)
+        if seen >= 5:  # scaled from the sample
+            assert got[term] == pytest.approx(want[term], rel=0.5), term
+        else:  # counted exactly
+            assert got.get(term) == want.get(term), term
+    assert "nope" not in got and any(sample.counts.get(t, 0) >= 5 for t in terms)
+    assert any(0 < sample.counts.get(t, 0) < 5 or (t in want and t not in sample.counts) for t in terms)
