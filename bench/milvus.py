@@ -4,24 +4,31 @@
   python bench/milvus.py throughput [--articles 150]  # `quotebot index` from scratch, alternating backends
   python bench/milvus.py latency [--chunks 100000]    # warm Engine.ask p50/p95, data size, memory at 100k chunks
   python bench/milvus.py crash [--kills 10]           # SIGKILL `quotebot index` on Milvus Lite, re-run, check
+  python bench/milvus.py keywords [--set squad ...]   # why the keyword candidate lists differ: BM25 formulas
 
-Every sub-command prints its tables and appends them to bench/out/milvus-YYYYMMDD.txt.
+Every sub-command prints its tables and appends them to bench/out/milvus-YYYYMMDD.txt (run one at a time:
+two at once interleave their lines there), with the commit and the load average at its start.
 
 answers: the local index of each set is bench/run.py's (built once in bench/out/<set>-<tag>), copied into a
 Milvus Lite collection with `Engine.migrate` (no re-embedding; bench/out/milvus/<set>-<tag>.db), and every
 question is answered on both in this process with the same settings, encoder and reader (bench/run.py's
-ask_run: realtimeqa with its asked_at). A diagnosis follows: how many question terms' document counts,
-the mean chunk length and the keyword candidate lists differ between the backends.
+ask_run: realtimeqa with its asked_at). A diagnosis follows: how far the backends' document counts, mean
+chunk length, keyword candidate lists (the same words asked of both), fused candidates and first passages
+differ, and which questions' R@1 differs.
 
-throughput and crash time whole `quotebot index` processes (model loading included). latency uses the
-100k-chunk index of bench/scale.py (real news text, synthetic vectors; built here the same way when
-missing) and measures the store's memory in a separate process per backend.
+throughput and crash run whole `quotebot index` processes (model loading included). crash kills each run
+once: ``--kills`` at a moment drawn from the whole length of a clean build, ``--write-kills`` at a moment
+drawn from ``--window`` seconds after the first chunk write (Milvus Lite's write-ahead log appearing), so
+that some kills land inside an article's writes. latency uses bench/scale.py's 100k-chunk index (real news
+text, synthetic vectors; bench/scale.py is run to build it when missing), copies it with `quotebot
+migrate`, and measures each store's memory in a process of its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -31,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -46,7 +54,7 @@ from index.config import Settings, StoreSettings, load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.search import DEFAULT_RERANK, Searcher  # noqa: E402
 from index.store import Store, open_backend  # noqa: E402
-from index.terms import content_terms, query_words  # noqa: E402
+from index.terms import content_terms, query_words, stems, stems_many  # noqa: E402
 from index.timeframe import TimeFrame  # noqa: E402
 
 ROOT, OUT, EVAL = run.ROOT, run.OUT, run.EVAL
@@ -72,7 +80,8 @@ def revision() -> str:
     """The commit measured, and whether the index code differs from it."""
     git = ["git", "-C", str(ROOT)]
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "status", "--porcelain", "--", "index"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "index"], capture_output=True,
+                           text=True).stdout.strip()
     return head + (" (index/ modified)" if dirty else "")
 
 
@@ -126,7 +135,8 @@ def answers(sets: Sequence[str]) -> None:
         local.warm_up()
         milvus.warm_up()
         say(f"{name}: migrated in {seconds:.1f} s ({report.added} added, {report.unchanged} unchanged, "
-            f"{report.chunks} chunks copied); local {local.stats()['chunks']} chunks, Milvus {milvus.stats()['chunks']}")
+            f"{report.chunks} chunks copied); local {local.stats()['chunks']} chunks, "
+            f"Milvus {milvus.stats()['chunks']}")
         # One encoder and one reading cache for both: the backends differ in what they retrieve, nothing else.
         encoder = run.CachedEncoder(local.embedder)
         run.READERS[id(milvus.reader)] = run.cached_reader(local)  # type: ignore[assignment]
@@ -242,6 +252,71 @@ def diagnose(local: Engine, milvus: Engine, encoder: run.CachedEncoder, question
     return out
 
 
+# -- keyword lists: which BM25 differences make them differ ------------------------------------------------
+FORMULAS = {  # (k1, idf + 1 as Lucene and Milvus write it, title weight)
+    "FTS5 and index.bm25: k1 1.2, idf, title 0.5": (1.2, False, 0.5),
+    "Milvus Lite's BM25: k1 1.5, idf + 1, title 1": (1.5, True, 1.0),
+    "k1 1.2, idf + 1, title 1 (index param bm25_k1 = 1.2)": (1.2, True, 1.0),
+    "k1 1.5, idf + 1, title 0.5": (1.5, True, 0.5),
+    "k1 1.2, idf + 1, title 0.5": (1.2, True, 0.5),
+}
+
+
+def formula_top(query: Sequence[str], docs: dict[tuple[str, int], tuple[Counter[str], int, Counter[str], int]],
+                df: Counter[str], mean: float, k1: float, plus_one: bool, title: float, k: int) -> set[tuple[str, int]]:
+    """The ``k`` best chunks over ``docs`` (title counts, title length, body counts, body length) by one BM25."""
+    n = len(docs)
+    idf = {t: math.log((n - df[t] + 0.5) / (df[t] + 0.5) + plus_one) for t in set(query)}
+    scores = {}
+    for key, (title_tf, title_len, body_tf, body_len) in docs.items():
+        norm = k1 * (1 - bm25.B + bm25.B * (title_len + body_len) / mean)
+        total = 0.0
+        for t in query:
+            f = title * title_tf.get(t, 0) + body_tf.get(t, 0)
+            if f:
+                total += max(idf[t], 1e-6) * f * (k1 + 1) / (f + norm)
+        if total:
+            scores[key] = total
+    return set(sorted(scores, key=lambda c: -scores[c])[:k])
+
+
+def keywords(sets: Sequence[str]) -> None:
+    header("Keyword candidate lists: each BM25 formula's top 40 over every chunk, against each backend's list")
+    say("| set | questions | formula | shared with the local list | shared with the Milvus list |")
+    say("|---|---:|---|---:|---:|")
+    for name in sets:
+        base = load_settings()
+        settings = replace(base, index_dir=str(OUT / f"{name}-{tag_of(base)}"))
+        local = Engine(settings)
+        milvus = Engine(on_milvus(settings, OUT / "milvus" / f"{name}-{tag_of(base)}.db"))
+        ls, ms = local.store, milvus.store
+        rows = ls.chunk_rows([r[0] for r in ls.conn.execute("SELECT id FROM chunks")])  # type: ignore[attr-defined]
+        docs = {}
+        for r in rows.values():
+            title, body = stems(r.title), stems(r.text)
+            docs[(r.article_id, r.start)] = (Counter(title), len(title), Counter(body), len(body))
+        df: Counter[str] = Counter()
+        for title_tf, _, body_tf, _ in docs.values():
+            df.update(title_tf.keys() | body_tf.keys())
+        mean = sum(d[1] + d[3] for d in docs.values()) / len(docs)
+        depth = max(settings.search.candidates, run.K)
+        shared = {f: [0.0, 0.0] for f in FORMULAS}
+        questions = run.load_jsonl(EVAL / name / "questions.jsonl")
+        for q in questions:
+            words = query_words(q["question"])
+            phrases = [(content_terms(w) or [w])[0] for w in words]
+            counts, _ = ls.doc_freqs(phrases)
+            asked = bm25.candidate_words(words, [counts.get(p, 0) for p in phrases], DEFAULT_RERANK.postings)
+            query = [t for ts in stems_many(asked) for t in ts]
+            lists = [set(keys(s, [c for c, _ in s.keyword_search(asked, depth)])) for s in (ls, ms)]
+            for f, params in FORMULAS.items():
+                top = formula_top(query, docs, df, mean, *params, depth)
+                for i, got in enumerate(lists):
+                    shared[f][i] += len(top & got) / max(len(got), 1) / len(questions)
+        for f, (a, b) in shared.items():
+            say(f"| {name} | {len(questions)} | {f} | {a:.3f} | {b:.3f} |")
+
+
 # -- throughput ---------------------------------------------------------------------------------------
 def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB, GNU time: the child's own) and stdout of one process."""
@@ -264,7 +339,8 @@ def first_articles(n: int, dest: Path) -> int:
 
 
 def index_cmd(folder: Path, corpus: Path, config: Path | None) -> list[str]:
-    return [QUOTEBOT, "index", str(corpus), "--index", str(folder), "--json"] + (["--config", str(config)] if config else [])
+    return ([QUOTEBOT, "index", str(corpus), "--index", str(folder), "--json"]
+            + (["--config", str(config)] if config else []))
 
 
 def throughput(articles: int, runs: int) -> None:
@@ -291,14 +367,16 @@ def throughput(articles: int, runs: int) -> None:
                 wall, peak, stdout = timed(index_cmd(folder, corpus, cfg))
                 chunks = json.loads(stdout)["chunks"]
                 per[label].append(wall)
-                say(f"| {i + 1} | {label} | {chunks} | {wall:.1f} | {chunks / wall:.1f} | {size / 1e6 / wall * 3600:.1f} | "
-                    f"{peak:.0f} | {dir_bytes(folder) / 1e6:.1f} |")
+                say(f"| {i + 1} | {label} | {chunks} | {wall:.1f} | {chunks / wall:.1f} | "
+                    f"{size / 1e6 / wall * 3600:.1f} | {peak:.0f} | {dir_bytes(folder) / 1e6:.1f} |")
                 shutil.rmtree(folder)
         ratios = [m / l for l, m in zip(per["local"], per["Milvus Lite"])]
         say()
-        say(f"median wall: local {statistics.median(per['local']):.1f} s, Milvus Lite {statistics.median(per['Milvus Lite']):.1f} s; "
-            f"Milvus/local time per pair {', '.join(f'{r:.3f}' for r in ratios)} (median {statistics.median(ratios):.3f}: "
-            f"Milvus throughput {100 * (1 / statistics.median(ratios) - 1):+.1f}% of local; target within -15%)")
+        ratio = statistics.median(ratios)
+        say(f"median wall: local {statistics.median(per['local']):.1f} s, "
+            f"Milvus Lite {statistics.median(per['Milvus Lite']):.1f} s; Milvus/local time per pair "
+            f"{', '.join(f'{r:.3f}' for r in ratios)} (median {ratio:.3f}: Milvus throughput "
+            f"{100 * (1 / ratio - 1):+.1f}% of local; target within -15%)")
 
 
 # -- latency, size and memory at 100k chunks ----------------------------------------------------------
@@ -319,11 +397,13 @@ def scale_index(folder: Path, chunks: int) -> None:
 
 
 def store_memory(settings: Settings) -> tuple[float, float]:
-    """(RSS MB after imports, RSS MB with the store open, warmed and 20 searches run) in a fresh process."""
+    """(RSS MB after imports, RSS MB with the store open, warmed and 20 searches run) in a fresh process; both
+    backends' libraries are imported before the first figure, so the difference is the store's data."""
     code = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT / 'bench')!r})
 import milvus as m
+import faiss, pymilvus, milvus_lite.adapter.grpc.server
 from index.config import StoreSettings
 from index.terms import query_words
 import numpy as np
@@ -357,8 +437,7 @@ def latency(chunks: int, n_questions: int, folder: Path) -> None:
     # Memory first, each backend alone in a fresh process (this one does not hold Milvus Lite's folder yet).
     memory = {label: store_memory(s) for label, s in (("local", base), ("Milvus Lite", target))}
     engines = {"local": Engine(base), "Milvus Lite": Engine(target)}
-    questions = [json.loads(line)["question"] for line in (EVAL / "realtimeqa" / "questions.jsonl").open(encoding="utf-8")]
-    questions = questions[:n_questions]
+    questions = [q["question"] for q in run.load_jsonl(EVAL / "realtimeqa" / "questions.jsonl")][:n_questions]
     for e in engines.values():
         e.warm_up()
         e.ask(questions[0])
@@ -374,8 +453,8 @@ def latency(chunks: int, n_questions: int, folder: Path) -> None:
     stats = {label: e.stats() for label, e in engines.items()}
     sizes = {"local": dir_bytes(folder), "Milvus Lite": dir_bytes(uri)}
     say()
-    say("| backend | chunks | warm ask p50 ms | p95 ms | mean ms | data on disk MB | RSS store process: before open / "
-        "open + warm + 20 searches MB | store RSS per 1M chunks (extrapolated) GB |")
+    say("| backend | chunks | warm ask p50 ms | p95 ms | mean ms | data on disk MB | RSS store process: libraries "
+        "loaded / store open, warm, 20 searches MB | store RSS per 1M chunks (extrapolated) GB |")
     say("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label in engines:
         before, after = memory[label]
@@ -415,8 +494,8 @@ def until_writing(proc: subprocess.Popen[bytes], folder: Path) -> float:
 
 
 def crash(articles: int, kills: int, write_kills: int, window: float | None, seed: int) -> None:
-    header(f"Crash safety: SIGKILL `quotebot index` (Milvus Lite), {kills} times anywhere in the run and "
-           f"{write_kills} times once it writes")
+    header(f"Crash safety: SIGKILL `quotebot index` (Milvus Lite): {kills} kills anywhere in the run, "
+           f"{write_kills} once it writes")
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="qb-crash-") as tmp:
         work = Path(tmp)
@@ -431,10 +510,10 @@ def crash(articles: int, kills: int, write_kills: int, window: float | None, see
         clean_wall = time.perf_counter() - t
         clean = json.loads(cli(["info", "--json"], work / "clean", config).stdout)
         window = window or clean_wall - first_write
-        say(f"clean build: {articles} articles, {clean['articles']} indexed, {clean['chunks']} chunks, {clean_wall:.1f} s "
-            f"(model loading included), first chunk write at {first_write:.1f} s. Kills: {kills} at a delay drawn "
-            f"uniformly from 0 to {clean_wall:.1f} s after the start; {write_kills} at a delay drawn uniformly from 0 to "
-            f"{window:.1f} s after the first chunk write was seen (seed {seed})")
+        say(f"clean build: {articles} articles, {clean['articles']} indexed, {clean['chunks']} chunks, "
+            f"{clean_wall:.1f} s (model loading included), first chunk write at {first_write:.1f} s. Kills: {kills} at "
+            f"a delay drawn uniformly from 0 to {clean_wall:.1f} s after the start; {write_kills} at a delay drawn "
+            f"uniformly from 0 to {window:.1f} s after the first chunk write was seen (seed {seed})")
         say()
         say("| # | killed at s | state after the kill: articles / chunks | re-run | check | articles | ids unique | "
             f"chunks (clean build: {clean['chunks']}) | result |")
@@ -459,20 +538,22 @@ def crash(articles: int, kills: int, write_kills: int, window: float | None, see
             rerun = cli(["index", str(corpus), "--json"], folder, config)
             check = cli(["check"], folder, config)
             info = json.loads(cli(["info", "--json"], folder, config).stdout or "{}")
-            exported = [json.loads(line)["id"] for line in cli(["export"], folder, config).stdout.splitlines() if line.strip()]
+            exported = [json.loads(line)["id"] for line in cli(["export"], folder, config).stdout.splitlines()
+                        if line.strip()]
             ok = (rerun.returncode == 0 and check.returncode == 0 and info.get("articles") == articles
                   and len(exported) == articles == len(set(exported)) and info.get("chunks") == clean["chunks"])
             passed += ok
             when = f"{waited:.1f} + {delay:.1f}" if after_first_write else f"{delay:.1f}"
-            say(f"| {i + 1} | {when} | {state} | {'ok' if rerun.returncode == 0 else 'FAILED: ' + rerun.stderr.strip()[-160:]} | "
-                f"{'clean' if check.returncode == 0 else 'PROBLEMS: ' + check.stderr.strip()[:200]} | "
-                f"{info.get('articles')} | {'yes' if len(exported) == len(set(exported)) else 'NO'} | {info.get('chunks')} | "
-                f"{'pass' if ok else 'FAIL'} |")
+            rerun_cell = "ok" if rerun.returncode == 0 else "FAILED: " + rerun.stderr.strip()[-160:]
+            check_cell = "clean" if check.returncode == 0 else "PROBLEMS: " + check.stderr.strip()[:200]
+            unique = "yes" if len(exported) == len(set(exported)) else "NO"
+            say(f"| {i + 1} | {when} | {state} | {rerun_cell} | {check_cell} | {info.get('articles')} | {unique} | "
+                f"{info.get('chunks')} | {'pass' if ok else 'FAIL'} |")
             shutil.rmtree(folder, ignore_errors=True)
         say()
-        say(f"{passed} of {len(plan)} runs: re-run completed, check clean, every article exactly once, chunk count as a "
-            "clean build. (killed at: seconds after the start; 'a + b': the first chunk write was seen a s after the start, "
-            "the kill came b s later.)")
+        say(f"{passed} of {len(plan)} runs: re-run completed, check clean, every article exactly once, chunk count "
+            "as a clean build. (killed at: seconds after the start; 'a + b': the first chunk write was seen a s "
+            "after the start, the kill came b s later.)")
 
 
 def main() -> int:
@@ -480,6 +561,8 @@ def main() -> int:
     sub = ap.add_subparsers(dest="what", required=True)
     a = sub.add_parser("answers")
     a.add_argument("--set", action="append", dest="sets", help=f"eval set (repeatable; default {', '.join(SETS)})")
+    k = sub.add_parser("keywords")
+    k.add_argument("--set", action="append", dest="sets", help=f"eval set (repeatable; default {', '.join(SETS)})")
     t = sub.add_parser("throughput")
     t.add_argument("--articles", type=int, default=150)
     t.add_argument("--runs", type=int, default=3)
@@ -498,6 +581,8 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     if args.what == "answers":
         answers(args.sets or SETS)
+    elif args.what == "keywords":
+        keywords(args.sets or SETS)
     elif args.what == "throughput":
         throughput(args.articles, args.runs)
     elif args.what == "latency":
