@@ -150,14 +150,11 @@ def index_cmd(
     shard: Annotated[Optional[str], typer.Option("--shard", metavar="I/N", help="Index only share I of N (0 <= I < N) of the articles, by a hash of their ids: N processes, on one machine or many, given the same inputs and I = 0..N-1 index everything once between them (Milvus backend).", show_default=False)] = None,
 ) -> None:
     """Add or update articles from files, folders and links; unchanged ones are skipped."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from index.engine import is_url
 
     share = _shard(shard) if shard is not None else None
     engine = _engine(index, config)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=as_json) as progress:
+    with _progress(disable=as_json) as progress:
         task = progress.add_task("reading", total=None)
 
         def update(done: int, total: int, chunks: int) -> None:
@@ -214,11 +211,12 @@ def migrate(
               f"({report.chunks} chunks copied in {report.seconds:.1f} s) → {target.location}", soft_wrap=True)
 
 
-def _progress():  # type: ignore[no-untyped-def]
+def _progress(disable: bool = False):  # type: ignore[no-untyped-def]
+    """The progress bar of index and migrate, on stderr, gone when done."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=True)
+                    console=err, transient=True, disable=disable)
 
 
 @app.command()

@@ -86,6 +86,14 @@ class IngestReport:
     failed: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
 
+    def wrote(self, chunks: int, existed: bool) -> None:
+        """Count an article just written: replaced when it was indexed before, else added."""
+        self.chunks += chunks
+        if existed:
+            self.updated += 1
+        else:
+            self.added += 1
+
     def summary(self) -> str:
         shards = f", {self.other_shards} left to other shards" if self.other_shards else ""
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
@@ -333,11 +341,7 @@ class Engine:
             for article, chunks, digest, existed in pending:
                 writer.add(article, chunks, vectors[pos : pos + len(chunks)], digest, "")
                 pos += len(chunks)
-                report.chunks += len(chunks)
-                if existed:
-                    report.updated += 1
-                else:
-                    report.added += 1
+                report.wrote(len(chunks), existed)
             pending.clear()
             if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
                 writer.commit()
@@ -408,11 +412,7 @@ class Engine:
                     report.unchanged += 1
                 else:
                     writer.add(stored.article, stored.chunks, stored.vectors, stored.digest, stored.article.origin)
-                    report.chunks += len(stored.chunks)
-                    if old is None:
-                        report.added += 1
-                    else:
-                        report.updated += 1
+                    report.wrote(len(stored.chunks), old is not None)
                 if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
                     writer.commit()
                     last_commit = time.monotonic()

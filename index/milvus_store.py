@@ -35,7 +35,7 @@ from index.milvus_schema import (
     ID_SPACE, KEY_BYTES, META, PART_CHARS, SCHEMA_VERSION, TEXT_BYTES, chunk_id, clip, create_collections,
     day_number, encode_term, encode_terms, filter_expr, fits, key_of, lit, pm, quoted,
 )
-from index.store import ChunkRow, StoredArticle, Where, source_key, token_counts
+from index.store import ChunkRow, StoredArticle, Where, source_key
 from index.terms import stems_many
 from index.types import Article, Chunk
 
@@ -466,17 +466,17 @@ class MilvusWriter:
                                   "the Milvus backend stores")
         title = clip(article.title, TEXT_BYTES // 2)
         day = day_number(article.date)
-        tokens = token_counts(article.title, [c.text for c in chunks])
+        # One tokenisation gives the terms and BM25's lengths (``store.token_counts``: title + body tokens).
         terms = stems_many([article.title] + [c.text for c in chunks])
         rows = []
-        for i, (c, n, body_terms) in enumerate(zip(chunks, tokens, terms[1:])):
+        for i, (c, body_terms) in enumerate(zip(chunks, terms[1:])):
             if not fits(c.text, TEXT_BYTES):
                 raise IndexError_(f"article {article.id[:80]!r}: a chunk of {len(c.text):,} characters is over "
                                   f"Milvus's {TEXT_BYTES:,} bytes; set [chunking] max_chars to {PART_CHARS:,} or less")
             rows.append({"id": chunk_id(article.id, digest, i), "article_id": article.id, "title": title,
                          "source": article.source or "", "source_key": clip(source_key(article.source), KEY_BYTES),
                          "url": article.url or "", "date": article.date or "",
-                         "day": day, "start": c.start, "stop": c.end, "tokens": n, "body": c.text,
+                         "day": day, "start": c.start, "stop": c.end, "tokens": len(terms[0]) + len(body_terms), "body": c.text,
                          "terms": clip(encode_terms(terms[0] + body_terms), TEXT_BYTES),
                          "dense": np.asarray(vectors[i], np.float32).tolist()})
         key = lit(article.id)

@@ -26,6 +26,12 @@ def days_ago(days: float) -> str:
     return (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
 
 
+async def bees_and_owls(fake: FakeDiscord) -> None:
+    """The first server's news is about bees, the second's about owls."""
+    await index_file(fake, fake.guild_id, "news.txt", BEES)
+    await index_file(fake, fake.second_guild_id, "news.txt", OWLS)
+
+
 def left_at(corpora: Corpora, guild_id: str) -> str | None:
     return read_record(corpora.folder_of(int(guild_id))).get("left")
 
@@ -59,8 +65,7 @@ def test_the_folder_goes_after_the_grace_period(fake_settings, fake_engine: Engi
 
     async def scenario() -> None:
         async with running_bot(settings, fake_engine, fake=fake) as (_, bot):
-            await index_file(fake, fake.guild_id, "news.txt", BEES)
-            await index_file(fake, fake.second_guild_id, "news.txt", OWLS)
+            await bees_and_owls(fake)
             await fake.remove_guild(fake.guild_id)
             await eventually(lambda: left_at(bot.corpora, fake.guild_id) is not None)
             folder = bot.corpora.folder_of(int(fake.guild_id))
@@ -85,8 +90,7 @@ def test_a_server_left_while_the_bot_was_offline_is_marked_at_the_next_start(fak
 
     async def scenario() -> None:
         async with running_bot(settings, fake_engine, fake=fake) as (_, bot):
-            await index_file(fake, fake.guild_id, "news.txt", BEES)
-            await index_file(fake, fake.second_guild_id, "news.txt", OWLS)
+            await bees_and_owls(fake)
             corpora = bot.corpora
         fake.left.add(fake.guild_id)  # removed while the bot was not connected: Discord sends nothing
         async with running_bot(settings, fake_engine, fake=fake):
