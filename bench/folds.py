@@ -37,9 +37,9 @@ from run import EVAL, OUT, CachedEncoder, CachedReader, build, holdout, load_jso
 from index.config import RerankSettings, load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer, usable_answers  # noqa: E402
-from index.reader import Reader  # noqa: E402
-from index.search import DEFAULT_RERANK, Searcher  # noqa: E402
-from index.timeframe import as_of, frame  # noqa: E402
+from index.models.reader import Reader  # noqa: E402
+from index.ranking.search import DEFAULT_RERANK, Searcher  # noqa: E402
+from index.ranking.timeframe import as_of, frame  # noqa: E402
 
 GRID: dict[str, list[float]] = {
     "reader_weight": [0.0, 0.5, 1.0, 2.0, 4.0, 100.0],

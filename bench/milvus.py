@@ -52,10 +52,11 @@ import run  # noqa: E402  (bench/run.py: builds, ask_run, scoring; it puts the r
 from index import bm25, highlight  # noqa: E402
 from index.config import Settings, StoreSettings, load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
-from index.search import DEFAULT_RERANK, Searcher  # noqa: E402
-from index.store import Store, open_backend  # noqa: E402
-from index.terms import content_terms, query_words, stems, stems_many  # noqa: E402
-from index.timeframe import TimeFrame  # noqa: E402
+from index.ranking.search import DEFAULT_RERANK, Searcher  # noqa: E402
+from index.storage.factory import open_backend  # noqa: E402
+from index.storage.store import Store  # noqa: E402
+from index.text.terms import content_terms, query_words, stems, stems_many  # noqa: E402
+from index.ranking.timeframe import TimeFrame  # noqa: E402
 
 ROOT, OUT, EVAL = run.ROOT, run.OUT, run.EVAL
 LOG = OUT / f"milvus-{time.strftime('%Y%m%d')}.txt"
@@ -254,7 +255,7 @@ def diagnose(local: Engine, milvus: Engine, encoder: run.CachedEncoder, question
 
 # -- keyword lists: which BM25 differences make them differ ------------------------------------------------
 FORMULAS = {  # (k1, idf + 1 as Lucene and Milvus write it, title weight)
-    "FTS5 and index.bm25: k1 1.2, idf, title 0.5": (1.2, False, 0.5),
+    "FTS5 and index.ranking.bm25: k1 1.2, idf, title 0.5": (1.2, False, 0.5),
     "Milvus Lite's BM25: k1 1.5, idf + 1, title 1": (1.5, True, 1.0),
     "k1 1.2, idf + 1, title 1 (index param bm25_k1 = 1.2)": (1.2, True, 1.0),
     "k1 1.5, idf + 1, title 0.5": (1.5, True, 0.5),
@@ -405,7 +406,7 @@ sys.path.insert(0, {str(ROOT / 'bench')!r})
 import milvus as m
 import faiss, pymilvus, milvus_lite.adapter.grpc.server
 from index.config import StoreSettings
-from index.terms import query_words
+from index.text.terms import query_words
 import numpy as np
 settings = m.load_settings(index_dir={str(settings.index_path)!r})
 settings = m.replace(settings, store=StoreSettings(**{vars(settings.store)!r}))

@@ -31,8 +31,8 @@ from run import OUT  # noqa: E402
 
 from index.config import RerankSettings  # noqa: E402
 from index.metrics import holds_answer, usable_answers  # noqa: E402
-from index.search import DEFAULT_RERANK  # noqa: E402
-from index.timeframe import as_of, frame  # noqa: E402
+from index.ranking.search import DEFAULT_RERANK  # noqa: E402
+from index.ranking.timeframe import as_of, frame  # noqa: E402
 
 MARGINS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, float("inf")]
 

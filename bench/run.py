@@ -39,8 +39,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from index.config import Settings, load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer, score, usable_answers  # noqa: E402
-from index.search import Searcher  # noqa: E402
-from index.terms import query_words  # noqa: E402
+from index.ranking.search import Searcher  # noqa: E402
+from index.text.terms import query_words  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 OUT = ROOT / "bench" / "out"
@@ -140,7 +140,7 @@ def bare_encode_rate(engine: Engine, sample: int) -> tuple[float, int]:
     """Chunks a second for sentence-transformers alone on the texts the engine embeds (title + chunk)."""
     from sentence_transformers import SentenceTransformer
 
-    from index.embedding import resolve_model_path
+    from index.models.embedding import resolve_model_path
 
     store = engine.store
     ids = [r[0] for r in store.conn.execute("SELECT id FROM chunks ORDER BY id LIMIT ?", (sample,))]
@@ -209,7 +209,7 @@ def baselines(engine: Engine, questions: list[dict[str, Any]], vecs: np.ndarray)
 
 def frames(questions: list[dict[str, Any]]) -> list[Any]:
     """Each question's time frame from its ``asked_at`` (none: no date preference), as the engine makes it."""
-    from index.timeframe import as_of, frame
+    from index.ranking.timeframe import as_of, frame
 
     return [frame(q["question"], as_of(q.get("asked_at"))) for q in questions]
 

@@ -81,11 +81,11 @@ def bench_vectors(n: int, dim: int = 384, queries: int = 300) -> None:
 def bench_ask(chunks: int, folder: Path) -> None:
     from dataclasses import replace
 
-    from index.chunking import chunk_text
+    from index.ingest.chunking import chunk_text
     from index.config import load_settings
     from index.engine import Engine
-    from index.local_store import LocalStore as Store, LocalWriter as Writer, create_store
-    from index.store import content_hash
+    from index.storage.local import LocalStore as Store, LocalWriter as Writer, create_store
+    from index.storage.store import content_hash
     from index.types import Article
 
     corpus = [json.loads(line) for line in (EVAL / "realtimeqa" / "corpus.jsonl").open(encoding="utf-8")]
@@ -114,7 +114,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
         writer.commit()
         writer.close()
         print(f"built synthetic index: {total:,} chunks in {time.perf_counter() - t:.0f} s")
-    from index import bm25, highlight
+    from index.ranking import bm25
+    from index.ranking import highlight
 
     engine = Engine(settings)
     engine.ask(questions[0])  # load the encoder and the vectors

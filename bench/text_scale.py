@@ -66,13 +66,13 @@ def rss_mb() -> float:
 
 def token_counter(approx: bool):
     """The model's word-piece counter (what indexing uses), or the model-free estimate."""
-    from index.chunking import approx_tokens
+    from index.ingest.chunking import approx_tokens
 
     if approx:
         return approx_tokens, 256
     from transformers import AutoTokenizer
 
-    from index.embedding import resolve_model_path
+    from index.models.embedding import resolve_model_path
 
     tok = AutoTokenizer.from_pretrained(resolve_model_path("all-MiniLM-L6-v2"))
 
@@ -84,8 +84,8 @@ def token_counter(approx: bool):
 
 def run_one(path: Path, approx: bool, max_article_mb: float) -> dict[str, object]:
     """Read, clean, split and chunk one file as ``quotebot index`` does (defaults: 700 chars, overlap 1)."""
-    from index.chunking import chunk_text
-    from index.ingest import Failure, read_file
+    from index.ingest.chunking import chunk_text
+    from index.ingest.articles import Failure, read_file
 
     count, max_tokens = token_counter(approx)
     count(["warm up"])
@@ -108,9 +108,9 @@ def run_one(path: Path, approx: bool, max_article_mb: float) -> dict[str, object
 
 def embed_rate(n: int) -> dict[str, float]:
     """Chunks and characters a second of the packaged model over ``n`` default-size chunks of prose."""
-    from index.chunking import chunk_text
+    from index.ingest.chunking import chunk_text
     from index.config import ModelSettings
-    from index.embedding import load_embedder
+    from index.models.embedding import load_embedder
 
     embedder = load_embedder(ModelSettings())
     text = prose(800 * n, seed=1)

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from index.cleaning import not_utf8
+from index.ingest.cleaning import not_utf8
 from index.config import Settings, load_settings
 from index.errors import InputError, QuotebotError
 
@@ -80,7 +80,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 
 def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
     """A command-line date, or an InputError naming the option."""
-    from index.timeframe import as_of
+    from index.ranking.timeframe import as_of
 
     try:
         return as_of(value)
@@ -90,7 +90,7 @@ def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
 
 def question_from(obj: Any, n: int) -> Question:
     """Line ``n`` of a batch or eval file as a Question; a ValueError says what is wrong with it."""
-    from index.timeframe import as_of
+    from index.ranking.timeframe import as_of
 
     if isinstance(obj, ValueError):
         raise obj
@@ -191,16 +191,10 @@ def migrate(
     config: ConfigOpt = None,
 ) -> None:
     """Copy the index (the [store] one, or --index) into Milvus or a local folder, without re-embedding; a re-run skips what is already there."""
-    from dataclasses import replace
-
-    from index.store import open_backend
+    from index.storage.factory import backend_at
 
     engine = _engine(index, config)
-    settings = engine.settings
-    milvus = to.startswith(("http://", "https://")) or to.endswith(".db")
-    store = replace(settings.store, backend="milvus" if milvus else "local", uri=to if milvus else "",
-                    collection=collection or settings.store.collection)
-    target = open_backend(replace(settings, store=store), Path(to) if not milvus else settings.index_path)
+    target = backend_at(engine.settings, to, collection)
     if target.location == engine.backend.location:
         raise InputError(f"--to names the index being copied ({target.location}): name another")
     total = engine.stats()["articles"]
@@ -402,13 +396,13 @@ def export(
 @app.command()
 def train(
     data: Annotated[Path, typer.Option("--data", help="Folder of SQuAD-format QA files (.json or .json.gz).")] = Path("../shared/train/squadshifts"),
-    out: Annotated[Optional[Path], typer.Option("--out", help="Where the ONNX model goes (default: the shipped index/models/reader).", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where the ONNX model goes (default: the shipped index/models/weights).", show_default=False)] = None,
     steps: Annotated[Optional[int], typer.Option("--steps", min=1, help="Optimiser steps of 32 questions (1 positive + 3 mined negatives each); default: the shipped model's recipe, 1416 (2 epochs: about 4 minutes on one H200 GPU, hours on CPU).", show_default=False)] = None,
     work: Annotated[Path, typer.Option("--work", help="Folder for the torch checkpoint.")] = Path("build/reader"),
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint in --work for --steps more steps.")] = False,
 ) -> None:
     """Train Quotebot's re-ranker and answer reader on public QA data, and export it for the query path."""
-    from index.reader import SHIPPED
+    from index.models.reader import SHIPPED
 
     try:
         from train.fit import Recipe, prior_steps, train_and_export
@@ -440,7 +434,7 @@ def follow(
     config: ConfigOpt = None,
 ) -> None:
     """Follow a news feed: `quotebot update` then indexes its new articles."""
-    from index.feeds import follow as follow_feed
+    from index.feeds.polling import follow as follow_feed
 
     engine = _engine(index, config)
     feed, new, entries = follow_feed(engine, url, name)
@@ -495,7 +489,7 @@ def unfollow(
     config: ConfigOpt = None,
 ) -> None:
     """Stop following a feed; the articles already indexed from it stay."""
-    from index.feeds import FeedList
+    from index.feeds.polling import FeedList
 
     removed = FeedList(_settings(index, config).index_path).remove(feed)
     if removed is None:
@@ -519,7 +513,7 @@ def feeds(
     """List the feeds followed: name, URL, last checked, last new article, last error."""
     from dataclasses import asdict
 
-    from index.feeds import FeedList
+    from index.feeds.polling import FeedList
 
     followed = FeedList(_settings(index, config).index_path).all()
     if as_json:
@@ -537,7 +531,7 @@ def feeds(
 
 def _update_once(engine, everything: bool, as_json: bool) -> bool:  # type: ignore[no-untyped-def]
     """One poll; prints each failure and the summary; True when nothing failed."""
-    from index.feeds import update
+    from index.feeds.polling import update
 
     report = update(engine, everything=everything)
     if as_json:
@@ -565,7 +559,7 @@ def update(
     """Poll the followed feeds that are due and index their new articles."""
     import time
 
-    from index.feeds import FeedList
+    from index.feeds.polling import FeedList
 
     engine = _engine(index, config)
     if not FeedList(engine.folder).all():

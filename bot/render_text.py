@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
-from index.dates import day_label
+from index.text.dates import day_label
 from index.types import Answer, Passage
 
 NOTHING_FOUND = "No good match: nothing in the index answers that question."

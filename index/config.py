@@ -40,7 +40,7 @@ def _choice(default: str, *allowed: str) -> Any:
 
 @dataclass(frozen=True)
 class StoreSettings:
-    """Where the index lives (index/store.py): the local folder, or a Milvus collection."""
+    """Where the index lives (index/storage/store.py): the local folder, or a Milvus collection."""
 
     backend: str = _choice("local", "local", "milvus")
     # Milvus: a path (Milvus Lite, embedded; empty = milvus.db in the index folder) or http(s)://host:19530.
@@ -75,7 +75,7 @@ class SearchSettings:
 
 @dataclass(frozen=True)
 class RerankSettings:
-    """The trained reader (index/reader.py): re-ranking, "nothing found", and the one-line answer."""
+    """The trained reader (index/models/weights.py): re-ranking, "nothing found", and the one-line answer."""
 
     enabled: bool = True
     candidates: int = _ranged(20, 1, 200)
@@ -86,12 +86,12 @@ class RerankSettings:
 @dataclass(frozen=True)
 class IngestSettings:
     max_file_mb: float = _ranged(50.0, 0.001, 1000.0)
-    max_article_mb: float = _ranged(20.0, 0.001, 1000.0)  # one article's text: embedding time (index.ingest)
+    max_article_mb: float = _ranged(20.0, 0.001, 1000.0)  # one article's text: embedding time (index.ingest.articles)
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    """Fetching web pages (index/fetch.py): limits, politeness, and the private-network guard."""
+    """Fetching web pages (index/ingest/fetch.py): limits, politeness, and the private-network guard."""
 
     connect_timeout_s: float = _ranged(10.0, 0.1, 600.0)
     timeout_s: float = _ranged(30.0, 0.1, 3600.0)  # the whole request, body included
@@ -130,7 +130,7 @@ RETIRED_KEYS = {
 
 @dataclass(frozen=True)
 class FeedSettings:
-    """Followed feeds (index/feeds.py): how often they are polled, and when an entry's own text is enough."""
+    """Followed feeds (index/feeds/polling.py): how often they are polled, and when an entry's own text is enough."""
 
     interval_minutes: int = _ranged(30, 1, 10_080)  # a week at most
     full_content_chars: int = _ranged(1000, 0, 10_000_000)  # an entry with this much text is not fetched

@@ -16,16 +16,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.chunking import chunk_text
-from index.cleaning import not_utf8
+from index.ingest.chunking import chunk_text
+from index.ingest.cleaning import not_utf8
 from index.config import Settings
-from index.embedding import Embedder, load_embedder, load_query_encoder
-from index import timeframe
+from index.models.embedding import Embedder, load_embedder, load_query_encoder
+from index.ranking import timeframe
 from index.errors import IndexError_, InputError, ModelError
-from index.ingest import Failure, article_from_page, find_files, read_bytes, read_file
-from index.reader import SHIPPED, Reader
-from index.search import Searcher
-from index.store import Backend, Store, Writer, content_hash, open_backend
+from index.ingest.articles import Failure, article_from_page, find_files, read_bytes, read_file
+from index.models.reader import SHIPPED, Reader
+from index.ranking.search import Searcher
+from index.storage.factory import open_backend
+from index.storage.store import Backend, Store, Writer, content_hash
 from index.types import Answer, Article, Chunk
 
 MAX_QUESTION_CHARS = 2000
@@ -108,7 +109,7 @@ class IngestReport:
 
 class Engine:
     """Quotebot's engine over one index: a folder (its side files: feeds, votes) and the store ``[store]``
-    names, which is the folder itself by default (``index.store``)."""
+    names, which is the folder itself by default (``index.storage.store``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -139,7 +140,7 @@ class Engine:
         return fast or self.embedder  # type: ignore[return-value]
 
     def _export_query_encoder(self) -> None:
-        """Once the full model is loaded, cache its export for later processes (index.query_encoder makes
+        """Once the full model is loaded, cache its export for later processes (index.models.query_encoder makes
         it once per process and model, and logs why when it won't)."""
         export = getattr(self._embedder, "export_query_encoder", None)
         if export is not None:
@@ -189,7 +190,7 @@ class Engine:
     # -- asking ---------------------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, asked_at: AskedAt = None,
             since: date | None = None, until: date | None = None, sources: Sequence[str] = ()) -> Answer:
-        """One question; ``asked_at`` (default: now) bounds and weighs articles by date (index.timeframe);
+        """One question; ``asked_at`` (default: now) bounds and weighs articles by date (index.ranking.timeframe);
         ``sources``, when given, are the only sources quoted (case ignored)."""
         return self.ask_many([question], k, asked_at=[asked_at], since=since, until=until, sources=sources)[0]
 
@@ -279,7 +280,7 @@ class Engine:
         counts as unchanged."""
         if not urls:
             return []
-        from index.fetch import FetchError, fetch_all  # aiohttp: only imported when there are links
+        from index.ingest.fetch import FetchError, fetch_all  # aiohttp: only imported when there are links
 
         known: dict[str, tuple[str | None, str | None]] = {}
         if self.has_index():

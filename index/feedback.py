@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from index import sidecar
+from index.storage import sidecar
 
 FEEDBACK_FILE = "feedback.sqlite3"
 

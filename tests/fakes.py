@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.chunking import approx_tokens
+from index.ingest.chunking import approx_tokens
 from index.config import ModelSettings
-from index.embedding import ProgressFn, register_embedder
+from index.models.embedding import ProgressFn, register_embedder
 
 FAKE_MODEL = "fake-hash"
 

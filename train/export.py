@@ -1,7 +1,7 @@
 """Export a trained reader to ONNX for the query path, int8-quantised when its held-out quality holds.
 
 The shipped folder holds ``model.onnx``, the tokenizer (``tokenizer.json``) and ``meta.json`` (how it was
-trained, its held-out figures in fp32 and int8, which one shipped). The query path (index/reader.py) loads
+trained, its held-out figures in fp32 and int8, which one shipped). The query path (index/models/weights.py) loads
 it with onnxruntime and tokenizers only.
 """
 
@@ -82,7 +82,7 @@ def export(trained: Path, out: Path, heldout: Sequence[Example], base_model: str
 
 def heldout_figures(folder: Path, heldout: Sequence[Example]) -> dict[str, float]:
     """Held-out rank loss, top-1 and answer exact match of the ONNX model in ``folder``, as shipped."""
-    from index.reader import Reader
+    from index.models.reader import Reader
 
     reader = Reader(folder)
     reader.from_span = False  # both scores measured from the raw readings

@@ -16,10 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from index.embedding import Embedder
+from index.models.embedding import Embedder
 from index.engine import AskedAt, Engine, IngestReport
 from index.errors import InputError
-from index.reader import Reader
+from index.models.reader import Reader
 from index.types import Answer
 
 GUILDS = "guilds"  # under the shared index folder

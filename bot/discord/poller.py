@@ -1,7 +1,7 @@
 """The bot's feed poller: the followed feeds polled in the background, off the event loop, each server's
 into its own corpus (and the shared corpus's, which the owner follows with the CLI, into the shared one).
 
-Each poll runs ``index.feeds.update`` in a worker thread (fetching and embedding never block the gateway),
+Each poll runs ``index.feeds.polling.update`` in a worker thread (fetching and embedding never block the gateway),
 and writes through the engine's write lock and the index's lock file, so it never interleaves with
 /index or with a ``quotebot update`` run beside the bot: whichever comes second waits or is told the index
 is busy, and this poller tries again on its next tick.
@@ -16,7 +16,7 @@ import logging
 from bot.discord.corpora import Corpora
 from index.engine import Engine
 from index.errors import QuotebotError
-from index.feeds import FeedList, UpdateReport, update
+from index.feeds.polling import FeedList, UpdateReport, update
 
 log = logging.getLogger("quotebot.discord.feeds")
 

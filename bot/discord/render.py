@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.discord.safety import URL_PATTERN, break_invites, escape_text
-from index.dates import timestamp
-from index.sentences import split_sentences
+from index.text.dates import timestamp
+from index.text.sentences import split_sentences
 from index.feedback import Quote
 from index.types import Answer, Passage
 

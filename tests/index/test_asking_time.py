@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from index.errors import InputError
-from index.search import weigh_time, Scored
-from index.store import ChunkRow
-from index.timeframe import TimeFrame, frame
+from index.ranking.search import weigh_time, Scored
+from index.storage.store import ChunkRow
+from index.ranking.timeframe import TimeFrame, frame
 
 STORY = "The harbour bridge reopened after repairs, the city council said, and traffic returned to normal."
 

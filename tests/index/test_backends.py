@@ -18,8 +18,9 @@ import pytest
 from index.config import Settings, StoreSettings
 from index.engine import Engine
 from index.errors import IndexError_
-from index.milvus_schema import encode_term, filter_expr
-from index.store import Where, open_backend
+from index.storage.milvus_schema import encode_term, filter_expr
+from index.storage.factory import open_backend
+from index.storage.store import Where
 from tests.conftest import FIXTURES, ROOT
 from tests.index.test_reliability import CHILD, make_corpus
 
@@ -293,7 +294,7 @@ def test_backend_settings_are_checked(fake_settings: Settings) -> None:
 def test_milvus_term_counts_from_a_sample_on_a_large_index(fake_settings: Settings, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Past SAMPLE chunks, common terms are scaled up from a uniform sample and rare ones counted exactly."""
-    import index.milvus_store as milvus_store
+    import index.storage.milvus as milvus_store
 
     corpus = make_corpus(tmp_path / "docs", n=60)
     local = Engine(with_backend(fake_settings, "local", tmp_path / "l"))

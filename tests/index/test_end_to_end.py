@@ -25,7 +25,7 @@ def test_passages_are_verbatim_spans_without_furniture(real_engine):
 
 
 def test_no_sentence_appears_in_two_quotes(real_engine):
-    from index.quotes import sentence_keys
+    from index.ranking.quotes import sentence_keys
 
     seen: set[str] = set()
     passages = real_engine.ask(HEADLINE, k=5).passages

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.chunking import chunk_text
+from index.ingest.chunking import chunk_text
 from index.errors import InputError
-from index.ingest import SUPPORTED, Failure, read_bytes
+from index.ingest.articles import SUPPORTED, Failure, read_bytes
 from index.types import Answer, Article
 
 NASTY = st.sampled_from(["\u200b", "\u202e", "\u0000", "\x07", "\ufeff", "\u2028", "😀", "مرحبا بالعالم", "שלום",

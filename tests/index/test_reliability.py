@@ -17,7 +17,7 @@ import pytest
 
 from index.engine import Engine
 from index.errors import IndexError_
-from index.local_store import LocalStore as Store
+from index.storage.local import LocalStore as Store
 from tests.conftest import ROOT
 
 # A child process running the real CLI with the fake embedder, committing after every few chunks and
@@ -152,7 +152,7 @@ def test_full_disk_fails_the_write_and_keeps_the_index(tmp_path, fake_engine, mo
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("index.local_store.faiss.write_index", full)
+    monkeypatch.setattr("index.storage.local.faiss.write_index", full)
     with pytest.raises(IndexError_, match="No space left on device.*keeps its last committed state"):
         fake_engine.ingest([docs])
     monkeypatch.undo()
@@ -247,7 +247,7 @@ def test_questions_during_an_ingest_thread_see_the_last_commit(tmp_path, fake_se
 def test_read_only_index_fails_the_write_and_keeps_the_index(tmp_path, fake_engine, monkeypatch):
     import sqlite3
 
-    import index.local_store as store_mod
+    import index.storage.local as store_mod
 
     docs = make_corpus(tmp_path / "docs", n=5)
     fake_engine.ingest([docs])

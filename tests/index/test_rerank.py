@@ -11,8 +11,8 @@ import pytest
 
 from index.config import RerankSettings
 from index.engine import Engine
-from index.reader import Reading
-from index.search import DEFAULT_RERANK, Searcher, zscores
+from index.models.reader import Reading
+from index.ranking.search import DEFAULT_RERANK, Searcher, zscores
 
 ARTICLES = [
     {"id": "a1", "title": "Harbour news", "text": "The harbour bridge reopened on Monday. The mayor, Ada Brook, cut the ribbon."},

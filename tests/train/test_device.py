@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from index.reader import Reader
+from index.models.reader import Reader
 from tests.conftest import FIXTURES
 from train import pack as packing
 from train.device import finish, pack_base, train

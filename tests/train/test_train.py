@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from index.reader import Reader
+from index.models.reader import Reader
 from tests.conftest import FIXTURES
 from train.data import bm25_top, build_examples, read_squad
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.discord.render import (DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span, _trimmed,
                                 answer_pages, article_links, clip_words, dlen, footer_text, limit_problems, page_embeds, quote_span, safe_url)
 from bot.discord.safety import break_invites
-from index.sentences import split_sentences
+from index.text.sentences import split_sentences
 from index.types import Answer, Passage
 from tests.bot.discord.harness import unmarked
 

@@ -1,0 +1,299 @@
+"""Feeds: parsing RSS/Atom/RDF, the follow list, and polling a local server into the index."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from index.config import FeedSettings, FetchSettings, Settings, load_settings
+from index.engine import Engine
+from index.errors import ConfigError
+from index.feeds.polling import (MAX_TRIES, Feed, FeedError, FeedList, discover, follow, is_due, parse_feed,
+                         substantial, update)
+from tests.feeds_fixtures import atom, page, rdf, rss
+from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
+
+LONG = ("The harbour authority approved the new ferry terminal on Monday after a year of hearings. " * 15).strip()
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+
+
+def test_rss_entries_have_absolute_links_keys_dates_and_full_content() -> None:
+    body = rss("The Paper", [
+        {"title": "Ferry &amp; port", "link": "/news/ferry", "guid": "p-1", "date": "Tue, 30 Apr 2024 18:05:00 +0200",
+         "content": f"<p>{LONG}</p>"},
+        {"title": "Short one", "link": "https://paper.example/news/short", "description": "A teaser."},
+    ]).encode()
+    parsed = parse_feed(body, "https://paper.example/feed.xml", "application/rss+xml")
+    assert parsed.title == "The Paper" and not parsed.problems
+    first, second = parsed.entries
+    assert (first.key, first.link, first.title) == ("p-1", "https://paper.example/news/ferry", "Ferry & port")
+    assert first.date is not None and first.date.startswith("2024-04-30") and "+02:00" in first.date
+    assert LONG in first.content and substantial(first, 1000)
+    assert second.key == second.link == "https://paper.example/news/short" and second.date is None
+    assert second.content == "A teaser." and not substantial(second, 1000)
+
+
+def test_atom_and_rdf_are_read_too() -> None:
+    parsed = parse_feed(atom("Atom News", [
+        {"title": "Dam opens", "link": "https://a.example/dam", "id": "urn:1", "updated": "2024-05-02T07:00:00Z",
+         "content": f"<div><p>{LONG}</p></div>"}]).encode(), "https://a.example/atom")
+    (e,) = parsed.entries
+    assert (parsed.title, e.key, e.link, e.title) == ("Atom News", "urn:1", "https://a.example/dam", "Dam opens")
+    assert e.date is not None and e.date.startswith("2024-05-02") and LONG in e.content
+    item = {"title": "Bridge", "link": "https://r.example/bridge", "date": "2024-05-03T09:30:00+01:00",
+            "description": "Bridge closed."}
+    parsed = parse_feed(rdf("RDF Daily", [item]).encode(), "https://r.example/rdf")
+    (e,) = parsed.entries
+    assert (parsed.title, e.link, e.content) == ("RDF Daily", "https://r.example/bridge", "Bridge closed.")
+    assert e.date is not None and e.date.startswith("2024-05-03")
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"<rss><channel><title>x</title><item><title>broken", "malformed XML"),
+    (b"this is not < xml at all", "malformed XML"),
+    (b"<html><body><p>A plain page.</p></body></html>", "not an RSS, Atom or RDF feed"),
+])
+def test_a_non_feed_is_one_line(body: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message) as caught:
+        parse_feed(body, "https://x.example/feed")
+    assert "\n" not in str(caught.value)
+
+
+def test_an_entry_without_a_link_is_named_and_the_others_kept() -> None:
+    parsed = parse_feed(rss("P", [{"title": "No link here", "guid": "abc"},
+                                  {"title": "Fine", "link": "https://p.example/fine"}]).encode(), "https://p.example/f")
+    assert [e.title for e in parsed.entries] == ["Fine"]
+    assert parsed.problems == ("entry 'No link here' has no web link",)
+
+
+def test_discover_finds_the_feed_a_page_announces() -> None:
+    html = (b'<html><head><link rel="stylesheet" href="/s.css"><link rel="alternate" type="application/rss+xml" '
+            b'title="RSS" href="/feeds/all.xml"></head><body>Hi</body></html>')
+    assert discover(html, "https://site.example/news/") == "https://site.example/feeds/all.xml"
+    assert discover(b"<html><head></head></html>", "https://site.example/") is None
+
+
+# -- the follow list and the config ---------------------------------------------------------------
+
+
+def test_follow_list_is_idempotent_names_are_unique_and_tries_run_out(tmp_path: Path) -> None:
+    feeds = FeedList(tmp_path / "index")
+    assert feeds.all() == [] and not (tmp_path / "index").exists()  # reading creates nothing
+    a = Feed("https://a.example/feed", "News", "2024-05-01T00:00:00+00:00")
+    assert feeds.add(a) == (a, True)
+    assert feeds.add(replace(a, name="Other")) == (a, False)
+    with pytest.raises(FeedError, match="'news' is already used by https://a.example/feed: choose another name"):
+        feeds.add(Feed("https://b.example/feed", "news", a.added))
+    assert feeds.free_name("NEWS") == "NEWS (2)"
+    assert feeds.find("news") == a and feeds.find("https://a.example/feed") == a
+    feeds.mark(a.url, [("k1", "https://a.example/1")], [])
+    for n in range(MAX_TRIES):
+        assert feeds.settled(["k1", "k2"]) == {"k1"}
+        given_up = feeds.mark(a.url, [], ["k2"])
+        assert given_up == (["k2"] if n == MAX_TRIES - 1 else [])
+    assert feeds.settled(["k1", "k2"]) == {"k1", "k2"}
+    assert feeds.remove("NEWS") == a and feeds.all() == [] and feeds.settled(["k1"]) == set()
+
+
+def test_due_after_the_interval() -> None:
+    now = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    feed = Feed("https://a.example/f", "A", now.isoformat())
+    assert is_due(feed, 30, now)
+    checked = replace(feed, last_checked=(now - timedelta(minutes=10)).isoformat())
+    assert not is_due(checked, 30, now) and is_due(checked, 10, now)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[feeds]\ninterval_minutes = 0\n", "'feeds.interval_minutes' must be from 1 to 10,080, got 0"),
+    ("[feeds]\nfull_content_chars = -1\n", "'feeds.full_content_chars' must be from 0"),
+    ("[feeds]\nintervall = 5\n", "unknown key 'feeds.intervall'"),
+])
+def test_feeds_config_is_checked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+    path.write_text("[feeds]\ninterval_minutes = 5\nfull_content_chars = 0\n")
+    assert load_settings(path).feeds == FeedSettings(interval_minutes=5, full_content_chars=0)
+
+
+# -- polling a local server ------------------------------------------------------------------------
+
+
+def local(settings: Settings) -> Settings:
+    """Settings that may reach the 127.0.0.1 test server, with no politeness delay."""
+    return replace(settings, fetch=FetchSettings(allow_private_networks=True, per_host_delay_s=0.0, timeout_s=5.0))
+
+
+@pytest.fixture
+def engine(fake_settings: Settings) -> Engine:
+    return Engine(local(fake_settings))
+
+
+def publish(server: LocalServer, path: str, title: str, *sentences: str, date: str | None = None) -> str:
+    server.route(path, page(title, *sentences, date=date))
+    return server.url(path)
+
+
+def test_follow_update_ask_then_a_new_entry_is_fetched_alone(http_server: LocalServer, engine: Engine) -> None:
+    ferry = publish(http_server, "/ferry", "Ferry terminal approved", "The harbour authority approved the ferry "
+                    "terminal on Monday.", "Work starts in June and takes two years.")
+    items = [{"title": "Ferry terminal approved", "link": ferry, "date": "Mon, 29 Apr 2024 09:00:00 +0100"},
+             {"title": "Lighthouse repainted", "link": http_server.url("/lighthouse"), "guid": "lh",
+              "content": f"<p>The lighthouse keeper repainted the tower red and white.</p><p>{LONG}</p>"}]
+    http_server.route("/feed.xml", rss("Harbour News", items), content_type="application/rss+xml")
+    feed, new, entries = follow(engine, http_server.url("/feed.xml"))
+    assert (feed.name, feed.title, new, entries) == ("Harbour News", "Harbour News", True, 2)
+
+    report = update(engine)
+    assert (report.polled, report.new, report.unchanged, report.failed) == (1, 2, 0, [])
+    assert http_server.hits("/lighthouse") == 0  # the feed carried the whole article
+    answer = engine.ask("when does work on the ferry terminal start?")
+    top = answer.passages[0]
+    assert answer.found and top.article_id == ferry and "Work starts in June" in top.text
+    assert (top.title, top.source) == ("Ferry terminal approved", "Harbour News")
+    assert top.date is not None and top.date.startswith("2024-04-29")
+    lighthouse = engine.ask("what colour is the lighthouse tower?").passages[0]
+    assert lighthouse.article_id == "lh" or lighthouse.url == http_server.url("/lighthouse")
+
+    assert update(engine).polled == 0  # not due again before [feeds] interval_minutes
+    tram = publish(http_server, "/tram", "Tram line extended", "The city council extended the tram line to the "
+                   "airport.")
+    http_server.route("/feed.xml", rss("Harbour News", [{"title": "Tram line extended", "link": tram}, *items]),
+                      content_type="application/rss+xml")
+    report = update(engine, everything=True)
+    assert (report.new, report.failed) == (1, [])
+    assert http_server.hits("/ferry") == 1 and http_server.hits("/tram") == 1  # nothing fetched twice
+    assert engine.ask("where does the tram line go?").passages[0].article_id == tram
+    assert engine.stats()["articles"] == 3
+    (saved,) = FeedList(engine.folder).all()
+    assert saved.last_checked and saved.last_new and saved.last_error is None
+
+
+def test_unchanged_etag_is_a_304_and_a_changed_one_is_read(http_server: LocalServer, engine: Engine) -> None:
+    one = publish(http_server, "/one", "First story", "The first story is about river otters returning.")
+    http_server.route("/feed", rss("Otters", [{"title": "First", "link": one}]), etag='"v1"',
+                      content_type="application/rss+xml")
+    follow(engine, http_server.url("/feed"))
+    assert update(engine, everything=True).new == 1
+    report = update(engine, everything=True)
+    assert (report.new, report.unchanged, report.failed) == (0, 1, [])
+    assert http_server.requests[-1].headers.get("If-None-Match") == '"v1"'
+    two = publish(http_server, "/two", "Second story", "The second story counts otter cubs along the river.")
+    http_server.route("/feed", rss("Otters", [{"title": "Second", "link": two}, {"title": "First", "link": one}]),
+                      etag='"v2"', content_type="application/rss+xml")
+    report = update(engine, everything=True)
+    assert (report.new, report.unchanged, report.failed) == (1, 0, [])
+    assert FeedList(engine.folder).all()[0].etag == '"v2"'
+    assert http_server.hits("/one") == 1
+
+
+def test_failing_feeds_and_entries_never_stop_the_others(http_server: LocalServer, engine: Engine,
+                                                         tmp_path: Path) -> None:
+    kept = tmp_path / "kept.txt"
+    kept.write_text("Old news\n\nThe old bridge was closed for repairs in March.")
+    assert engine.ingest([kept]).added == 1
+    good = publish(http_server, "/good", "Good story", "Volunteers planted four hundred oak trees in the park.")
+    undated = publish(http_server, "/undated", "Undated story", "The museum reopened its dinosaur hall.")
+    feed = rss("Good", [{"title": "Good", "link": good, "date": "Wed, 01 May 2024 10:00:00 GMT"},
+                        {"title": "Undated", "link": undated},
+                        {"title": "Gone", "link": http_server.url("/gone")}])
+    for path, body, kwargs in (("/good.xml", feed, {"content_type": "application/rss+xml"}),
+                               ("/bad.xml", rss("Bad", []), {}), ("/missing.xml", rss("Missing", []), {}),
+                               ("/broken.xml", rss("Broken", []), {})):
+        http_server.route(path, body, **kwargs)
+    for path in ("/good.xml", "/bad.xml", "/missing.xml", "/broken.xml"):
+        follow(engine, http_server.url(path))
+    http_server.route("/bad.xml", "oops", status=500)
+    http_server.route("/missing.xml", "no", status=404)
+    http_server.route("/broken.xml", "<rss><channel><item><title>half", content_type="application/rss+xml")
+
+    report = update(engine)
+    reasons = {f.where: f.reason for f in report.failed}
+    assert report.new == 2 and len(report.failed) == 4, report.failed
+    assert reasons["Bad"] == "500 Internal Server Error" and reasons["Missing"] == "404 Not Found"
+    assert reasons["Broken"].startswith("not a valid feed: malformed XML")
+    assert reasons[f"Good: {http_server.url('/gone')}"] == "404 Not Found"
+    assert all("\n" not in str(f) for f in report.failed)
+    assert engine.ask("which bridge was closed for repairs?").passages[0].title == "Old news"  # nothing lost
+    assert engine.ask("how many oak trees were planted?").passages[0].date.startswith("2024-05-01")
+    assert engine.ask("which hall did the museum reopen?").passages[0].date is None  # no date anywhere
+    by_name = {f.name: f for f in FeedList(engine.folder).all()}
+    assert by_name["Bad"].last_error == "500 Internal Server Error"
+    assert by_name["Good"].last_error == "1 entries failed (first: 404 Not Found)"
+    assert by_name["Good"].etag is None  # the failed entry is read again next time
+
+    def good_failures() -> list[str]:
+        return [f.reason for f in update(engine, everything=True).failed if f.where.startswith("Good")]
+
+    for _ in range(1, MAX_TRIES):  # the dead link is tried MAX_TRIES times in all, then left alone
+        assert good_failures() == ["404 Not Found"]
+    assert good_failures() == []
+    assert http_server.hits("/gone") == MAX_TRIES and http_server.hits("/good") == 1
+
+
+def test_follow_refuses_what_is_not_a_feed_and_finds_an_announced_one(http_server: LocalServer,
+                                                                      engine: Engine) -> None:
+    http_server.route("/plain", page("A page", "Nothing to follow here."))
+    http_server.route("/home", '<html><head><link rel="alternate" type="application/atom+xml" href="/atom">'
+                               "</head><body>Home</body></html>")
+    http_server.route("/atom", atom("Site Atom", []), content_type="application/atom+xml")
+    with pytest.raises(FeedError, match=r"/plain: not an RSS, Atom or RDF feed$"):
+        follow(engine, http_server.url("/plain"))
+    with pytest.raises(FeedError, match="404 Not Found"):
+        follow(engine, http_server.url("/nowhere"))
+    with pytest.raises(FeedError, match="not a web address"):
+        follow(engine, "ftp://x.example/feed")
+    assert FeedList(engine.folder).all() == []
+    feed, new, entries = follow(engine, http_server.url("/home"), name="Site")
+    assert (feed.url, feed.name, new, entries) == (http_server.url("/atom"), "Site", True, 0)
+    again, new, _ = follow(engine, http_server.url("/atom"))
+    assert again == feed and not new
+
+
+def test_private_addresses_are_refused_unless_allowed(http_server: LocalServer, fake_settings: Settings) -> None:
+    http_server.route("/feed", rss("Local", []), content_type="application/rss+xml")
+    with pytest.raises(FeedError, match="allow_private_networks"):
+        follow(Engine(fake_settings), http_server.url("/feed"))
+
+
+def test_entries_shared_by_two_feeds_are_fetched_once(http_server: LocalServer, engine: Engine) -> None:
+    story = publish(http_server, "/shared", "Shared story", "Both feeds carry the story of the new library.")
+    for path in ("/a.xml", "/b.xml"):
+        http_server.route(path, rss(path, [{"title": "Shared", "link": story}]), content_type="application/rss+xml")
+        follow(engine, http_server.url(path))
+    report = update(engine)
+    assert (report.new, report.failed) == (1, []) and http_server.hits("/shared") == 1
+
+
+def test_a_crash_while_fetching_is_raised_never_a_hang(http_server: LocalServer, engine: Engine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    story = publish(http_server, "/s", "Story", "A story whose page reader breaks.")
+    http_server.route("/f.xml", rss("F", [{"title": "S", "link": story}]), content_type="application/rss+xml")
+    follow(engine, http_server.url("/f.xml"))
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr("index.ingest.articles.article_from_page", broken)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            update(engine)
+        except RuntimeError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "update hung waiting for the fetching thread"
+    assert [str(e) for e in outcome] == ["reader bug"]
+    assert FeedList(engine.folder).all()[0].last_checked is None  # nothing recorded: the next poll tries again

@@ -1,0 +1,420 @@
+"""Fetching links (index.ingest.fetch) and indexing them (Engine.ingest with URLs), against a local 127.0.0.1 server.
+
+Every bad case must come back as one ``URL: reason`` line and leave what is already indexed as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import sqlite3
+import time
+from dataclasses import replace
+
+import pytest
+
+from index.ingest import fetch as fetch_mod
+from index.config import FetchSettings, Settings
+from index.engine import Engine
+from index.ingest.fetch import FetchError, Fetched, Fetcher, GuardedResolver, fetch_all, forbidden_address
+from index.ingest.articles import Failure, article_from_page
+from tests.http_server import LocalServer, http_server, serve  # noqa: F401 - the fixture
+
+LOCAL = FetchSettings(per_host_delay_s=0.0, allow_private_networks=True, timeout_s=5.0, connect_timeout_s=2.0)
+
+STORM = """<!doctype html><html><head><title>Storm floods the harbour | Coast Daily</title>
+<meta property="og:site_name" content="Coast Daily">
+<meta property="article:published_time" content="2022-09-19T06:10:00+02:00">
+{canonical}</head><body><nav><a href="/">Home</a></nav><article><h1>Storm floods the harbour</h1>
+<p>The storm reached Port Ellen on Monday morning, flooding the harbour and closing the coast road.</p>
+<p>Harbour master Ines Calloway said the water rose {rise} overnight and that the ferry stayed in port.</p>
+</article><footer>Copyright Coast Daily</footer></body></html>"""
+
+NO_TEXT = "<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>"
+
+
+def storm(rise: str = "two metres", canonical: str = "") -> str:
+    return STORM.format(rise=rise, canonical=f'<link rel="canonical" href="{canonical}">' if canonical else "")
+
+
+def one(url: str, settings: FetchSettings = LOCAL, **validators: str | None) -> Fetched | FetchError:
+    return fetch_all([url], settings, {url: (validators.get("etag"), validators.get("last_modified"))})[0]
+
+
+@pytest.fixture
+def web_engine(fake_settings: Settings) -> Engine:
+    return Engine(replace(fake_settings, fetch=LOCAL))
+
+
+# -- the fetch layer -----------------------------------------------------------------------------------
+def test_a_page_comes_back_with_its_validators_and_the_user_agent_names_quotebot(http_server: LocalServer) -> None:
+    http_server.route("/a", storm(), etag='"v1"', last_modified="Mon, 19 Sep 2022 08:00:00 GMT")
+    got = one(http_server.url("/a"))
+    assert isinstance(got, Fetched)
+    assert (got.status, got.content_type, got.charset, got.etag, got.last_modified) == (
+        200, "text/html", "utf-8", '"v1"', "Mon, 19 Sep 2022 08:00:00 GMT")
+    assert got.body == storm().encode()
+    agent = http_server.requests[-1].headers["User-Agent"]
+    assert agent.startswith("Quotebot/0.") and agent == fetch_mod.user_agent()
+
+
+def test_gzip_body_is_decoded(http_server: LocalServer) -> None:
+    http_server.route("/z", storm(), gzip=True)
+    got = one(http_server.url("/z"))
+    assert isinstance(got, Fetched) and got.body == storm().encode()
+    assert "gzip" in http_server.requests[-1].headers.get("Accept-Encoding", "")
+
+
+@pytest.mark.parametrize(("status", "reason"), [(404, "404 Not Found"), (500, "500 Internal Server Error"),
+                                                (403, "403 Forbidden")])
+def test_an_error_status_is_one_line(http_server: LocalServer, status: int, reason: str) -> None:
+    http_server.route("/x", "no", status=status)
+    got = one(http_server.url("/x"))
+    assert isinstance(got, FetchError) and str(got) == f"{http_server.url('/x')}: {reason}"
+
+
+def test_a_server_slower_than_the_timeout_is_given_up(http_server: LocalServer) -> None:
+    http_server.route("/slow", storm(), delay=3.0)
+    started = time.monotonic()
+    got = one(http_server.url("/slow"), replace(LOCAL, timeout_s=0.5))
+    assert isinstance(got, FetchError) and got.reason == "no complete answer within 0.5 s ([fetch] timeout_s)"
+    assert time.monotonic() - started < 2.5
+
+
+def test_redirects_are_followed_up_to_five_and_a_loop_is_named(http_server: LocalServer) -> None:
+    http_server.route("/end", storm())
+    for i in range(5):
+        http_server.redirect(f"/r{i}", f"/r{i + 1}" if i < 4 else "/end")
+    got = one(http_server.url("/r0"))
+    assert isinstance(got, Fetched) and got.final_url == http_server.url("/end") and got.url == http_server.url("/r0")
+    http_server.redirect("/s0", "/r0")  # six hops
+    got = one(http_server.url("/s0"))
+    assert isinstance(got, FetchError) and got.reason.startswith("more than 5 redirects")
+    http_server.redirect("/loop-a", "/loop-b")
+    http_server.redirect("/loop-b", http_server.url("/loop-a"))
+    got = one(http_server.url("/loop-a"))
+    assert isinstance(got, FetchError) and got.reason == f"redirect loop (back to {http_server.url('/loop-a')})"
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "no-length"])
+def test_a_body_over_the_size_cap_is_refused_without_reading_it_all(http_server: LocalServer, chunked: bool) -> None:
+    http_server.route("/big", b"x" * 3_000_000, content_type="text/plain", chunked=chunked)
+    got = one(http_server.url("/big"), replace(LOCAL, max_mb=0.01))
+    assert isinstance(got, FetchError) and got.reason == "the response is over the 0.01 MB limit ([fetch] max_mb)"
+
+
+def test_a_gzip_bomb_is_capped_after_decoding(http_server: LocalServer) -> None:
+    http_server.route("/bomb", b"a" * 2_000_000, content_type="text/plain", gzip=True)  # ~2 KB on the wire
+    got = one(http_server.url("/bomb"), replace(LOCAL, max_mb=0.1))
+    assert isinstance(got, FetchError) and "over the 0.1 MB limit" in got.reason
+
+
+def test_loopback_is_refused_by_default(http_server: LocalServer) -> None:
+    http_server.route("/a", storm())
+    got = one(http_server.url("/a"), FetchSettings(per_host_delay_s=0))
+    assert isinstance(got, FetchError)
+    assert got.reason == "refused: 127.0.0.1 is a loopback address ([fetch] allow_private_networks = false)"
+    assert http_server.requests == []  # not even robots.txt was asked for
+
+
+def test_a_name_that_resolves_to_loopback_is_refused_by_default(http_server: LocalServer) -> None:
+    http_server.route("/a", storm())
+    got = one(f"http://localhost:{http_server.port}/a", FetchSettings(per_host_delay_s=0))
+    assert isinstance(got, FetchError) and got.reason.startswith("refused: 'localhost' resolves to ")
+    assert http_server.requests == []
+
+
+@pytest.mark.parametrize("host", ["[::1]", "[::ffff:127.0.0.1]", "0x7f000001", "2130706433", "127.1", "0.0.0.0"])
+def test_other_spellings_of_loopback_are_refused_by_default(http_server: LocalServer, host: str) -> None:
+    http_server.route("/a", storm())
+    got = one(f"http://{host}:{http_server.port}/a", FetchSettings(per_host_delay_s=0, connect_timeout_s=1))
+    assert isinstance(got, FetchError) and got.reason.startswith(("refused: ", "not a valid URL")), got
+    assert http_server.requests == []
+
+
+def test_fetch_settings_are_read_and_range_checked(tmp_path) -> None:
+    from index.config import load_settings
+    from index.errors import ConfigError
+
+    config = tmp_path / "c.toml"
+    config.write_text("[fetch]\ntimeout_s = 5\nallow_private_networks = true\n")
+    assert load_settings(config).fetch == FetchSettings(timeout_s=5.0, allow_private_networks=True)
+    config.write_text("[fetch]\nmax_mb = 0\n")
+    with pytest.raises(ConfigError, match="'fetch.max_mb' must be from 0.001 to 1,000"):
+        load_settings(config)
+
+
+def test_a_redirect_to_a_private_address_is_refused(http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Let this test's own server count as public, so the first hop is fetched and the redirect is judged.
+    real = fetch_mod.forbidden_address
+    monkeypatch.setattr(fetch_mod, "forbidden_address", lambda a: None if a == "127.0.0.1" else real(a))
+    http_server.redirect("/to-metadata", "http://169.254.169.254/latest/meta-data/")
+    http_server.redirect("/to-lan", "http://10.1.2.3/admin")
+    http_server.redirect("/to-file", "file:///etc/passwd")
+    strict = FetchSettings(per_host_delay_s=0, timeout_s=2)
+    assert str(one(http_server.url("/to-metadata"), strict)) == (
+        f"{http_server.url('/to-metadata')}: redirected to http://169.254.169.254/latest/meta-data/: refused: "
+        "169.254.169.254 is a link-local address ([fetch] allow_private_networks = false)")
+    assert one(http_server.url("/to-lan"), strict).reason == (  # type: ignore[union-attr]
+        "redirected to http://10.1.2.3/admin: refused: 10.1.2.3 is a private address "
+        "([fetch] allow_private_networks = false)")
+    assert one(http_server.url("/to-file"), strict).reason == (  # type: ignore[union-attr]
+        "redirected to file:///etc/passwd: only http and https URLs are fetched, not 'file'")
+    assert http_server.hits("/to-metadata") == 1  # the first hop was fetched; the second never left
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    ("127.0.0.1", "a loopback address"), ("::1", "a loopback address"), ("10.0.0.8", "a private address"),
+    ("192.168.1.1", "a private address"), ("169.254.169.254", "a link-local address"),
+    ("fe80::1%eth0", "a link-local address"), ("224.0.0.1", "a multicast address"), ("0.0.0.0", "an unspecified address"),
+    ("::ffff:127.0.0.1", "a loopback address"), ("2002:7f00:1::", "a loopback address"),  # mapped, 6to4
+    ("100.64.0.1", "not a public address"), ("240.0.0.1", "a reserved address"),
+    ("93.184.216.34", None), ("2606:4700::1111", None),
+])
+def test_forbidden_addresses(address: str, kind: str | None) -> None:
+    assert forbidden_address(address) == kind
+
+
+def test_the_resolver_refuses_a_name_when_any_address_is_private() -> None:
+    class Inner:
+        async def resolve(self, host: str, port: int = 0, family: object = None) -> list[dict]:
+            return [{"host": "93.184.216.34", "port": port}, {"host": "10.0.0.1", "port": port}]
+
+    async def go() -> None:
+        resolver = GuardedResolver()
+        resolver._inner = Inner()  # type: ignore[assignment]
+        with pytest.raises(OSError, match="'rebind.example' resolves to 10.0.0.1, a private address"):
+            await resolver.resolve("rebind.example", 80)
+
+    asyncio.run(go())
+
+
+def test_only_http_and_https(http_server: LocalServer) -> None:
+    for url, reason in (("ftp://example.com/a", "only http and https URLs are fetched, not 'ftp'"),
+                        ("http:///nohost", "no host in the URL")):
+        got = one(url)
+        assert isinstance(got, FetchError) and got.reason == reason
+
+
+def test_robots_disallow_is_respected_and_read_once_per_host(http_server: LocalServer) -> None:
+    http_server.route("/robots.txt", "User-agent: Quotebot\nDisallow: /private/\n\nUser-agent: *\nDisallow: /",
+                      content_type="text/plain")
+    http_server.route("/private/a", storm())
+    http_server.route("/news/a", storm())
+    http_server.route("/news/b", storm())
+    got = fetch_all([http_server.url("/private/a"), http_server.url("/news/a"), http_server.url("/news/b")], LOCAL)
+    assert isinstance(got[0], FetchError) and got[0].reason == f"disallowed by {http_server.base}/robots.txt"
+    assert all(isinstance(g, Fetched) for g in got[1:])
+    assert http_server.hits("/private/a") == 0 and http_server.hits("/robots.txt") == 1
+
+
+def test_robots_that_cannot_be_read_stop_the_host_this_time_but_a_missing_one_allows(http_server: LocalServer) -> None:
+    http_server.route("/a", storm())
+    http_server.route("/robots.txt", "down", status=503)
+    got = one(http_server.url("/a"))
+    assert isinstance(got, FetchError) and got.reason.startswith("robots.txt could not be read (503 Service Unavailable)")
+    assert http_server.hits("/a") == 0
+    http_server.route("/robots.txt", "gone", status=404)
+    assert isinstance(one(http_server.url("/a")), Fetched)  # a new run reads robots.txt again
+
+
+def test_one_request_at_a_time_per_host_and_hosts_in_parallel() -> None:
+    with serve() as s1, serve() as s2:
+        for s in (s1, s2):
+            for p in ("/a", "/b"):
+                s.route(p, storm(), delay=0.4)
+        started = time.monotonic()
+        assert all(isinstance(g, Fetched) for g in fetch_all([s1.url("/a"), s2.url("/a")], LOCAL))
+        parallel = time.monotonic() - started
+        started = time.monotonic()
+        assert all(isinstance(g, Fetched) for g in fetch_all([s1.url("/a"), s1.url("/b")], LOCAL))
+        serial = time.monotonic() - started
+    assert parallel < 0.75 <= serial
+
+
+def test_the_per_host_delay_spaces_requests(http_server: LocalServer) -> None:
+    for p in ("/a", "/b", "/c"):
+        http_server.route(p, storm())
+    started = time.monotonic()
+    fetch_all([http_server.url(p) for p in ("/a", "/b", "/c")], replace(LOCAL, per_host_delay_s=0.3))
+    assert time.monotonic() - started >= 0.6  # robots.txt, then /a, /b, /c: three waits at least
+
+
+def test_a_conditional_get_gets_304_with_no_body(http_server: LocalServer) -> None:
+    http_server.route("/e", storm(), etag='"v1"')
+    http_server.route("/m", storm(), last_modified="Mon, 19 Sep 2022 08:00:00 GMT")
+    got = one(http_server.url("/e"), etag='"v1"')
+    assert isinstance(got, Fetched) and (got.status, got.body) == (304, b"")
+    got = one(http_server.url("/m"), last_modified="Mon, 19 Sep 2022 08:00:00 GMT")
+    assert isinstance(got, Fetched) and got.status == 304
+    assert one(http_server.url("/e"), etag='"v0"').status == 200  # type: ignore[union-attr]
+
+
+def test_fetcher_is_an_async_context_manager(http_server: LocalServer) -> None:
+    http_server.route("/a", "plain words", content_type="text/plain")
+
+    async def go() -> Fetched:
+        async with Fetcher(LOCAL) as fetcher:
+            return await fetcher.get(http_server.url("/a"))
+
+    assert asyncio.run(go()).body == b"plain words"
+
+
+# -- pages into articles -------------------------------------------------------------------------------
+def page(body: str | bytes, content_type: str = "text/html", url: str = "https://www.coast.example/news/1",
+         charset: str | None = None) -> Fetched:
+    data = body.encode() if isinstance(body, str) else body
+    return Fetched(url, url, 200, content_type, data, None, None, charset)
+
+
+def test_html_page_gives_title_date_site_and_same_host_canonical_id() -> None:
+    a = article_from_page(page(storm(canonical="https://coast.example/news/storm#top")))
+    assert not isinstance(a, Failure)
+    assert (a.id, a.url, a.title, a.source, a.date) == (
+        "https://coast.example/news/storm", "https://coast.example/news/storm",
+        "Storm floods the harbour", "Coast Daily", "2022-09-19")
+    assert "Ines Calloway" in a.text and "Copyright" not in a.text
+    assert a.origin == "https://www.coast.example/news/1"
+
+
+def test_a_canonical_url_on_another_host_is_not_trusted() -> None:
+    a = article_from_page(page(storm(canonical="https://other.example/their-story")))
+    assert not isinstance(a, Failure) and a.id == "https://www.coast.example/news/1"
+
+
+def test_plain_text_page_is_read_as_is_in_its_charset() -> None:
+    a = article_from_page(page("Café opens\n\nThe café opened on the quay.".encode("latin-1"), "text/plain",
+                               charset="iso-8859-1"))
+    assert not isinstance(a, Failure)
+    assert (a.title, a.text, a.id, a.source, a.date) == ("Café opens", "The café opened on the quay.",
+                                                          "https://www.coast.example/news/1", "www.coast.example", None)
+
+
+@pytest.mark.parametrize(("content_type", "body", "reason"), [
+    ("application/pdf", b"%PDF-1.7 ...", "not an article: the server sent application/pdf (only HTML and plain "
+                                         "text pages are indexed)"),
+    ("image/png", b"\x89PNG....", "not an article: the server sent image/png (only HTML and plain text pages are "
+                                  "indexed)"),
+    ("text/html", b"   ", "empty page"),
+    ("text/html", NO_TEXT.encode(), "no article text found in the HTML"),
+])
+def test_other_pages_are_refused_in_one_line(content_type: str, body: bytes, reason: str) -> None:
+    got = article_from_page(page(body, content_type))
+    assert isinstance(got, Failure) and got.reason == reason and "\n" not in str(got)
+
+
+# -- indexing links ------------------------------------------------------------------------------------
+def test_an_html_article_is_indexed_and_quoted(web_engine: Engine, http_server: LocalServer) -> None:
+    http_server.route("/news/storm", storm())
+    report = web_engine.ingest([http_server.url("/news/storm")])
+    assert (report.added, report.failed) == (1, [])
+    answer = web_engine.ask("who is the harbour master at Port Ellen?")
+    p = answer.passages[0]
+    assert answer.found and "Ines Calloway" in p.text
+    assert (p.article_id, p.url, p.source, p.date) == (http_server.url("/news/storm"), http_server.url("/news/storm"),
+                                                       "Coast Daily", "2022-09-19")
+
+
+def test_links_files_and_failures_mix_and_nothing_indexed_is_lost(web_engine: Engine, http_server: LocalServer,
+                                                                 tmp_path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Bridge reopens\n\nThe old bridge at Kelso reopened to traffic on Friday.")
+    http_server.route("/storm", storm())
+    http_server.route("/plain", "Ferry news\n\nThe ferry to Islay sails again on Sunday.", content_type="text/plain")
+    assert web_engine.ingest([http_server.url("/storm"), notes]).added == 2
+    http_server.route("/storm", "gone", status=500)
+    http_server.route("/paper.pdf", b"%PDF-1.7", content_type="application/pdf")
+    report = web_engine.ingest([http_server.url("/storm"), http_server.url("/plain"), http_server.url("/paper.pdf"),
+                                tmp_path / "missing.txt"])
+    assert report.added == 1 and [str(f) for f in report.failed] == [
+        f"{tmp_path / 'missing.txt'}: no such file or folder",
+        f"{http_server.url('/storm')}: 500 Internal Server Error",
+        f"{http_server.url('/paper.pdf')}: not an article: the server sent application/pdf (only HTML and plain text "
+        "pages are indexed)"]
+    assert web_engine.stats()["articles"] == 3  # the storm page's article stays after its 500
+    assert "Ines Calloway" in web_engine.ask("who is the harbour master?").passages[0].text
+
+
+def test_an_unchanged_page_is_a_304_and_nothing_is_embedded(web_engine: Engine, http_server: LocalServer) -> None:
+    http_server.route("/storm", storm(), etag='"v1"')
+    assert web_engine.ingest([http_server.url("/storm")]).added == 1
+    calls = web_engine.embedder.calls  # type: ignore[attr-defined]
+    report = web_engine.ingest([http_server.url("/storm")])
+    assert (report.added, report.updated, report.unchanged, report.chunks) == (0, 0, 1, 0)
+    assert http_server.requests[-1].headers.get("If-None-Match") == '"v1"'
+    assert web_engine.embedder.calls == calls  # type: ignore[attr-defined]
+
+
+def test_last_modified_alone_makes_a_conditional_get(web_engine: Engine, http_server: LocalServer) -> None:
+    http_server.route("/storm", storm(), last_modified="Mon, 19 Sep 2022 08:00:00 GMT")
+    web_engine.ingest([http_server.url("/storm")])
+    assert web_engine.ingest([http_server.url("/storm")]).unchanged == 1
+    assert http_server.requests[-1].headers.get("If-Modified-Since") == "Mon, 19 Sep 2022 08:00:00 GMT"
+
+
+def test_same_text_without_validators_is_unchanged_by_its_content_hash(web_engine: Engine,
+                                                                      http_server: LocalServer) -> None:
+    http_server.route("/storm", storm())
+    web_engine.ingest([http_server.url("/storm")])
+    report = web_engine.ingest([http_server.url("/storm")])
+    assert (report.unchanged, report.chunks) == (1, 0)
+
+
+def test_a_changed_page_replaces_its_old_chunks(web_engine: Engine, http_server: LocalServer) -> None:
+    http_server.route("/storm", storm("two metres"), etag='"v1"')
+    web_engine.ingest([http_server.url("/storm")])
+    http_server.route("/storm", storm("nine metres"), etag='"v2"')
+    report = web_engine.ingest([http_server.url("/storm")])
+    assert (report.added, report.updated) == (0, 1)
+    texts = [a.text for a in web_engine.store.articles()]
+    assert len(texts) == 1 and "nine metres" in texts[0] and "two metres" not in texts[0]
+    assert not web_engine.check()
+    assert web_engine.ingest([http_server.url("/storm")]).unchanged == 1  # the new ETag was remembered
+
+
+def test_a_page_whose_canonical_url_changes_leaves_no_stale_copy(web_engine: Engine, http_server: LocalServer) -> None:
+    http_server.route("/p", storm(canonical=http_server.url("/news/storm-v1")))
+    web_engine.ingest([http_server.url("/p")])
+    http_server.route("/p", storm("nine metres", canonical=http_server.url("/news/storm-v2")))
+    web_engine.ingest([http_server.url("/p")])
+    assert [a.id for a in web_engine.store.articles()] == [http_server.url("/news/storm-v2")]
+
+
+def test_a_failed_page_remembers_no_validators(web_engine: Engine, http_server: LocalServer) -> None:
+    http_server.route("/empty", NO_TEXT, etag='"e"')
+    http_server.route("/ok", storm())
+    web_engine.ingest([http_server.url("/ok")])
+    for _ in range(2):  # never a 304 "unchanged" for a page that was never indexed
+        report = web_engine.ingest([http_server.url("/empty")])
+        assert report.unchanged == 0 and [f.reason for f in report.failed] == ["no article text found in the HTML"]
+
+
+def test_an_index_from_before_pages_were_fetched_gains_the_table(web_engine: Engine, http_server: LocalServer,
+                                                                tmp_path) -> None:
+    (tmp_path / "a.txt").write_text("Old news\n\nSomething happened in the town of Pine.")
+    web_engine.ingest([tmp_path / "a.txt"])
+    db = web_engine.folder / "quotebot.sqlite3"
+    web_engine.store.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE pages")
+    engine = Engine(web_engine.settings)
+    http_server.route("/storm", storm(), etag='"v1"')
+    assert engine.ingest([http_server.url("/storm")]).added == 1
+    assert engine.ingest([http_server.url("/storm")]).unchanged == 1
+    assert engine.stats()["articles"] == 2
+
+
+def test_a_link_only_run_that_fails_creates_no_index(web_engine: Engine, http_server: LocalServer) -> None:
+    report = web_engine.ingest([http_server.url("/nothing")])
+    assert [f.reason for f in report.failed] == ["404 Not Found"]
+    assert not (web_engine.folder / "quotebot.sqlite3").exists()
+
+
+def test_ingest_items_indexes_articles_made_elsewhere(web_engine: Engine) -> None:
+    from index.types import Article
+
+    report = web_engine.ingest_items([Article("feed:1", "Tide tables", "High tide at Port Ellen is at noon.",
+                                              date="2022-09-19"),
+                                      Failure("https://feed.example/rss#2", "entry has no link")])
+    assert (report.added, [str(f) for f in report.failed]) == (1, ["https://feed.example/rss#2: entry has no link"])
+    assert web_engine.ask("when is high tide at Port Ellen?").passages[0].article_id == "feed:1"
