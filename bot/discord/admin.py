@@ -21,7 +21,7 @@ from bot.discord.safety import NO_PINGS, escape_text
 from index.engine import Engine
 from index.errors import QuotebotError
 from index.feedback import FeedbackLog
-from index.feeds.polling import Feed, FeedList, check_url
+from index.feeds.follow_list import Feed, FeedList, check_url
 from index.feeds.polling import follow as follow_feed
 
 if TYPE_CHECKING:

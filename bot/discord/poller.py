@@ -16,7 +16,8 @@ import logging
 from bot.discord.corpora import Corpora
 from index.engine import Engine
 from index.errors import QuotebotError
-from index.feeds.polling import FeedList, UpdateReport, update
+from index.feeds.follow_list import FeedList
+from index.feeds.polling import UpdateReport, update
 
 log = logging.getLogger("quotebot.discord.feeds")
 

@@ -1,178 +1,39 @@
-"""Followed feeds: the follow list beside the index, RSS/Atom/RDF parsing, and polling them into the index.
+"""Following feeds and polling them into the index.
 
-The follow list is a small SQLite file in the index folder (``feeds.sqlite3``), apart from the index
-itself, so the CLI and the bot share it and a rebuilt index keeps it. Polling is two steps: every due
-feed is fetched at once (conditional GET), then the new entries' pages are fetched while the ones
-already here are embedded (fetching runs in a thread of its own, embedding stays the bottleneck). A
-feed or entry that fails is one line in the report and never stops the others.
+Polling is two steps: every due feed is fetched at once (conditional GET), then the new entries' pages
+are fetched while the ones already here are embedded (fetching runs in a thread of its own, embedding
+stays the bottleneck). A feed or entry that fails is one line in the report and never stops the others.
+What a feed's bytes hold is ``index.feeds.parsing``; which feeds are followed, ``index.feeds.follow_list``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import queue
-import re
-import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, suppress
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
-from xml.sax import SAXException
+from urllib.parse import urlsplit
 
-from index.storage import sidecar
-from index.errors import InputError
-from index.ingest.articles import Failure, read_bytes
+from index.feeds.follow_list import Feed, FeedList, check_name, check_url
+from index.feeds.parsing import (Entry, FeedError, ParsedFeed, discover, entry_article, parse_feed, substantial,
+                                 with_entry)
+from index.ingest.articles import Failure
 from index.types import Article
 
 if TYPE_CHECKING:
-    from index.engine import Engine, IngestReport
+    from index.engine import Engine
+    from index.indexing import IngestReport
     from index.ingest.fetch import Fetched, Fetcher
     from index.storage.store import Store
 
-FEEDS_FILE = "feeds.sqlite3"
-MAX_TRIES = 3  # an entry whose page keeps failing is given up after this many polls, not retried forever
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feeds (
-    url TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, title TEXT NOT NULL DEFAULT '',
-    added TEXT NOT NULL, etag TEXT, last_modified TEXT, last_checked TEXT, last_new TEXT, last_error TEXT);
-CREATE TABLE IF NOT EXISTS entries (
-    key TEXT PRIMARY KEY, feed_url TEXT NOT NULL, article_id TEXT, done INTEGER NOT NULL, tries INTEGER NOT NULL);
-"""
-
-
-class FeedError(InputError):
-    """A feed cannot be fetched, parsed or followed; the message is one line."""
-
-
-@dataclass(frozen=True)
-class Feed:
-    """One followed feed and what its last poll found; times are ISO 8601 in UTC."""
-
-    url: str
-    name: str
-    added: str
-    title: str = ""
-    etag: str | None = None
-    last_modified: str | None = None
-    last_checked: str | None = None
-    last_new: str | None = None
-    last_error: str | None = None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One item of a feed: ``key`` (its guid, else its link) marks it seen; ``content`` is HTML or ""."""
-
-    key: str
-    link: str
-    title: str
-    date: str | None
-    content: str = ""
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    title: str
-    entries: tuple[Entry, ...]
-    problems: tuple[str, ...] = ()  # entries that could not be read (no link)
-
 
 def now_utc() -> datetime:
+    """Now in UTC to the second: the times the follow list records."""
     return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-# -- parsing ---------------------------------------------------------------------------------------
-
-
-def _strip_tags(text: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())
-
-
-def _entry_date(entry: dict) -> str | None:
-    """The entry's publish date normalised (its time zone kept), else its update date, else None."""
-    from index.text.dates import normalise_date
-
-    for key in ("published", "updated", "created"):
-        raw = entry.get(key)
-        if raw and (day := normalise_date(raw)):
-            return day
-    for key in ("published_parsed", "updated_parsed"):  # a format feedparser reads and we don't: UTC
-        parsed = entry.get(key)
-        if parsed:
-            return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
-    return None
-
-
-def _content(entry: dict) -> str:
-    """The longest HTML or text body the entry carries (content:encoded, Atom content, description)."""
-    bodies = [c.get("value", "") for c in entry.get("content", []) or []]
-    bodies.append(entry.get("summary", "") or "")
-    return max(bodies, key=lambda b: len(_strip_tags(b)))
-
-
-def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
-    """RSS 0.9x/2.0, Atom or RDF bytes as entries with absolute links.
-
-    Raises:
-        FeedError: the bytes are not a feed (an HTML page, malformed XML with nothing readable).
-    """
-    import feedparser  # only paid for by commands that read feeds
-
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers)
-    problem = parsed.get("bozo_exception") if parsed.bozo else None
-    malformed = isinstance(problem, SAXException)  # not a charset or content-type complaint
-    if not parsed.entries and not parsed.version and not malformed:
-        raise FeedError("not an RSS, Atom or RDF feed")
-    entries: list[Entry] = []
-    problems: list[str] = []
-    for item in parsed.entries:
-        link = item.get("link") or ""
-        guid = item.get("id") or ""
-        if not link and guid.startswith(("http://", "https://")):
-            link = guid
-        title = _strip_tags(item.get("title", "") or "")
-        if not link.startswith(("http://", "https://")):
-            problems.append(f"entry '{title[:80] or guid[:80] or '?'}' has no web link")
-            continue
-        entries.append(Entry(guid or link, link, title, _entry_date(item), _content(item)))
-    if malformed and not entries:  # what the lenient parser recovered from a broken feed is kept, if anything
-        raise FeedError(f"not a valid feed: malformed XML ({_one_line(problem)})")
-    return ParsedFeed(_strip_tags(parsed.feed.get("title", "") or ""), tuple(entries), tuple(problems))
-
-
-class _AlternateLinks(HTMLParser):
-    """``<link rel="alternate" type="application/rss+xml" href=…>`` of an HTML page, in page order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v or "") for k, v in attrs}
-        if tag == "link" and "alternate" in a.get("rel", "").lower().split() and \
-                a.get("type", "").lower().split(";")[0].strip() in FEED_TYPES and a.get("href"):
-            self.found.append(a["href"])
-
-
-def discover(page: bytes, url: str) -> str | None:
-    """The first feed an HTML page announces (feed autodiscovery), as an absolute URL, or None."""
-    finder = _AlternateLinks()
-    try:
-        finder.feed(page.decode("utf-8", "replace"))
-    except Exception:  # noqa: BLE001 - a broken page announces nothing
-        return None
-    return urljoin(url, finder.found[0]) if finder.found else None
 
 
 def _header(fetched: Fetched) -> str:
@@ -180,153 +41,8 @@ def _header(fetched: Fetched) -> str:
     return fetched.content_type + (f"; charset={fetched.charset}" if fetched.charset else "")
 
 
-def _one_line(exc: object) -> str:
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
-
-
-# -- articles from entries -------------------------------------------------------------------------
-
-
-def entry_article(entry: Entry, source: str, origin: str, max_article_bytes: int) -> Article | Failure:
-    """The entry's own full content as an Article (id and url = its link; title and date from the entry)."""
-    wrapped = f"<html><head><title>{html.escape(entry.title)}</title></head><body><article>{entry.content}" \
-              "</article></body></html>"
-    for item in read_bytes("entry.html", wrapped.encode("utf-8"), entry.link, max_article_bytes):
-        if isinstance(item, Failure):
-            return Failure(origin, item.reason)
-        return replace(item, title=entry.title or item.title, url=entry.link, date=entry.date or item.date,
-                       source=source or item.source, origin=origin)
-    return Failure(origin, "no article text in the entry")
-
-
-def with_entry(article: Article, entry: Entry, source: str, origin: str) -> Article:
-    """A fetched page's Article completed by its feed entry: the feed's date wins (it has the time and zone
-    the publisher gave), the page's title and site name win when it has them."""
-    site = article.source
-    if source and (not site or site.lower().removeprefix("www.") in _host_names(article.url or entry.link)):
-        site = source  # a bare host name says less than the feed's own title
-    return replace(article, title=article.title or entry.title, date=entry.date or article.date, source=site,
-                   url=article.url or entry.link, origin=origin)
-
-
-def _host_names(url: str) -> set[str]:
-    """The names a page's host goes by when no site name is found: host, host:port, without www."""
-    parts = urlsplit(url)
-    return {n.lower().removeprefix("www.") for n in (parts.hostname or "", parts.netloc) if n}
-
-
-def substantial(entry: Entry, min_chars: int) -> bool:
-    """Whether the feed carries the whole article: at least ``min_chars`` characters of text."""
-    return bool(entry.content) and len(_strip_tags(entry.content)) >= min_chars
-
-
-# -- the follow list -------------------------------------------------------------------------------
-
-
-class FeedList:
-    """The followed feeds of one index folder; every call is its own short transaction (the bot and the
-    CLI may both use it)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.path = folder / FEEDS_FILE
-
-    def _connect(self) -> sqlite3.Connection:
-        return sidecar.connect(self.path, _SCHEMA)
-
-    def all(self) -> list[Feed]:
-        if not self.path.exists():
-            return []
-        with closing(self._connect()) as conn:
-            return [Feed(**dict(row)) for row in conn.execute("SELECT * FROM feeds ORDER BY name COLLATE NOCASE")]
-
-    def find(self, name_or_url: str) -> Feed | None:
-        """The feed with this name (any case) or URL."""
-        wanted = name_or_url.strip()
-        return next((f for f in self.all() if f.url == wanted or f.name.casefold() == wanted.casefold()), None)
-
-    def add(self, feed: Feed) -> tuple[Feed, bool]:
-        """Follow ``feed``; following a URL again keeps the first (True when it is new)."""
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT * FROM feeds WHERE url = ?", (feed.url,)).fetchone()
-            if row is not None:
-                return Feed(**dict(row)), False
-            clash = conn.execute("SELECT url FROM feeds WHERE name = ?", (feed.name,)).fetchone()
-            if clash is not None:
-                raise FeedError(f"the name '{feed.name}' is already used by {clash['url']}: choose another name")
-            conn.execute("INSERT INTO feeds (url, name, title, added) VALUES (?, ?, ?, ?)",
-                         (feed.url, feed.name, feed.title, feed.added))
-        return feed, True
-
-    def free_name(self, wanted: str) -> str:
-        """``wanted``, or ``wanted (2)``, ``(3)``… when a followed feed has that name already."""
-        taken = {f.name.casefold() for f in self.all()}
-        name, n = wanted, 2
-        while name.casefold() in taken:
-            name, n = f"{wanted} ({n})", n + 1
-        return name
-
-    def remove(self, name_or_url: str) -> Feed | None:
-        feed = self.find(name_or_url)
-        if feed is not None:
-            with closing(self._connect()) as conn:
-                conn.execute("DELETE FROM feeds WHERE url = ?", (feed.url,))
-                conn.execute("DELETE FROM entries WHERE feed_url = ?", (feed.url,))
-        return feed
-
-    def record(self, feed: Feed) -> None:
-        """Save what a poll found (validators, times, error) for a feed still followed."""
-        with closing(self._connect()) as conn:
-            conn.execute("UPDATE feeds SET title = ?, etag = ?, last_modified = ?, last_checked = ?, last_new = ?, "
-                         "last_error = ? WHERE url = ?", (feed.title, feed.etag, feed.last_modified,
-                                                          feed.last_checked, feed.last_new, feed.last_error, feed.url))
-
-    def settled(self, keys: Sequence[str]) -> set[str]:
-        """The keys among ``keys`` that need no more work: indexed, or failed MAX_TRIES times."""
-        if not keys or not self.path.exists():
-            return set()
-        with closing(self._connect()) as conn:
-            out: set[str] = set()
-            for lo in range(0, len(keys), 500):
-                part = list(keys[lo : lo + 500])
-                marks = ",".join("?" * len(part))
-                out.update(r[0] for r in conn.execute(
-                    f"SELECT key FROM entries WHERE key IN ({marks}) AND (done = 1 OR tries >= ?)", [*part, MAX_TRIES]))
-            return out
-
-    def mark(self, feed_url: str, done: Iterable[tuple[str, str]], failed: Iterable[str]) -> list[str]:
-        """Entries indexed (key, article id) and entries that failed once more; returns the failed keys
-        now given up."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN")
-            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, 1, 1) ON CONFLICT(key) DO UPDATE SET done = 1, "
-                             "article_id = excluded.article_id", [(k, feed_url, a) for k, a in done])
-            failed = list(failed)
-            conn.executemany("INSERT INTO entries VALUES (?, ?, NULL, 0, 1) ON CONFLICT(key) DO UPDATE SET "
-                             "tries = tries + 1", [(k, feed_url) for k in failed])
-            conn.execute("COMMIT")
-            marks = ",".join("?" * len(failed))
-            return [r[0] for r in conn.execute(f"SELECT key FROM entries WHERE key IN ({marks}) AND tries >= ?",
-                                               [*failed, MAX_TRIES])] if failed else []
-
-
-def check_url(url: str) -> str:
-    """A feed URL as given, trimmed, or a FeedError when it is not an http(s) URL."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise FeedError(f"not a web address: '{url[:200]}' (give an http:// or https:// URL)")
-    return url
-
-
-def check_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name or len(name) > 100:
-        raise FeedError("a feed name must be 1 to 100 characters")
-    return name
-
-
 def is_due(feed: Feed, interval_minutes: int, now: datetime) -> bool:
+    """Whether ``feed`` was never polled or last polled ``interval_minutes`` ago (a second's slack)."""
     if not feed.last_checked:
         return True
     return now - datetime.fromisoformat(feed.last_checked) >= timedelta(minutes=interval_minutes) - timedelta(seconds=1)

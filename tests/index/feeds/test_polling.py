@@ -1,4 +1,5 @@
-"""Feeds: parsing RSS/Atom/RDF, the follow list, and polling a local server into the index."""
+"""Following and polling feeds: when a feed is due, the [feeds] settings, and polling a local server into the
+index."""
 
 from __future__ import annotations
 
@@ -11,93 +12,14 @@ import pytest
 from index.config import FeedSettings, FetchSettings, Settings, load_settings
 from index.engine import Engine
 from index.errors import ConfigError
-from index.feeds.polling import (MAX_TRIES, Feed, FeedError, FeedList, discover, follow, is_due, parse_feed,
-                         substantial, update)
-from tests.feeds_fixtures import atom, page, rdf, rss
-from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
+from index.feeds.follow_list import MAX_TRIES, Feed, FeedList
+from index.feeds.parsing import FeedError
+from index.feeds.polling import follow, is_due, update
+from tests.feeds_fixtures import atom, page, rss
+from tests.index.feeds import LONG
+from tests.http_server import LocalServer
 
-LONG = ("The harbour authority approved the new ferry terminal on Monday after a year of hearings. " * 15).strip()
-
-
-# -- parsing ---------------------------------------------------------------------------------------
-
-
-def test_rss_entries_have_absolute_links_keys_dates_and_full_content() -> None:
-    body = rss("The Paper", [
-        {"title": "Ferry &amp; port", "link": "/news/ferry", "guid": "p-1", "date": "Tue, 30 Apr 2024 18:05:00 +0200",
-         "content": f"<p>{LONG}</p>"},
-        {"title": "Short one", "link": "https://paper.example/news/short", "description": "A teaser."},
-    ]).encode()
-    parsed = parse_feed(body, "https://paper.example/feed.xml", "application/rss+xml")
-    assert parsed.title == "The Paper" and not parsed.problems
-    first, second = parsed.entries
-    assert (first.key, first.link, first.title) == ("p-1", "https://paper.example/news/ferry", "Ferry & port")
-    assert first.date is not None and first.date.startswith("2024-04-30") and "+02:00" in first.date
-    assert LONG in first.content and substantial(first, 1000)
-    assert second.key == second.link == "https://paper.example/news/short" and second.date is None
-    assert second.content == "A teaser." and not substantial(second, 1000)
-
-
-def test_atom_and_rdf_are_read_too() -> None:
-    parsed = parse_feed(atom("Atom News", [
-        {"title": "Dam opens", "link": "https://a.example/dam", "id": "urn:1", "updated": "2024-05-02T07:00:00Z",
-         "content": f"<div><p>{LONG}</p></div>"}]).encode(), "https://a.example/atom")
-    (e,) = parsed.entries
-    assert (parsed.title, e.key, e.link, e.title) == ("Atom News", "urn:1", "https://a.example/dam", "Dam opens")
-    assert e.date is not None and e.date.startswith("2024-05-02") and LONG in e.content
-    item = {"title": "Bridge", "link": "https://r.example/bridge", "date": "2024-05-03T09:30:00+01:00",
-            "description": "Bridge closed."}
-    parsed = parse_feed(rdf("RDF Daily", [item]).encode(), "https://r.example/rdf")
-    (e,) = parsed.entries
-    assert (parsed.title, e.link, e.content) == ("RDF Daily", "https://r.example/bridge", "Bridge closed.")
-    assert e.date is not None and e.date.startswith("2024-05-03")
-
-
-@pytest.mark.parametrize("body, message", [
-    (b"<rss><channel><title>x</title><item><title>broken", "malformed XML"),
-    (b"this is not < xml at all", "malformed XML"),
-    (b"<html><body><p>A plain page.</p></body></html>", "not an RSS, Atom or RDF feed"),
-])
-def test_a_non_feed_is_one_line(body: bytes, message: str) -> None:
-    with pytest.raises(FeedError, match=message) as caught:
-        parse_feed(body, "https://x.example/feed")
-    assert "\n" not in str(caught.value)
-
-
-def test_an_entry_without_a_link_is_named_and_the_others_kept() -> None:
-    parsed = parse_feed(rss("P", [{"title": "No link here", "guid": "abc"},
-                                  {"title": "Fine", "link": "https://p.example/fine"}]).encode(), "https://p.example/f")
-    assert [e.title for e in parsed.entries] == ["Fine"]
-    assert parsed.problems == ("entry 'No link here' has no web link",)
-
-
-def test_discover_finds_the_feed_a_page_announces() -> None:
-    html = (b'<html><head><link rel="stylesheet" href="/s.css"><link rel="alternate" type="application/rss+xml" '
-            b'title="RSS" href="/feeds/all.xml"></head><body>Hi</body></html>')
-    assert discover(html, "https://site.example/news/") == "https://site.example/feeds/all.xml"
-    assert discover(b"<html><head></head></html>", "https://site.example/") is None
-
-
-# -- the follow list and the config ---------------------------------------------------------------
-
-
-def test_follow_list_is_idempotent_names_are_unique_and_tries_run_out(tmp_path: Path) -> None:
-    feeds = FeedList(tmp_path / "index")
-    assert feeds.all() == [] and not (tmp_path / "index").exists()  # reading creates nothing
-    a = Feed("https://a.example/feed", "News", "2024-05-01T00:00:00+00:00")
-    assert feeds.add(a) == (a, True)
-    assert feeds.add(replace(a, name="Other")) == (a, False)
-    with pytest.raises(FeedError, match="'news' is already used by https://a.example/feed: choose another name"):
-        feeds.add(Feed("https://b.example/feed", "news", a.added))
-    assert feeds.free_name("NEWS") == "NEWS (2)"
-    assert feeds.find("news") == a and feeds.find("https://a.example/feed") == a
-    feeds.mark(a.url, [("k1", "https://a.example/1")], [])
-    for n in range(MAX_TRIES):
-        assert feeds.settled(["k1", "k2"]) == {"k1"}
-        given_up = feeds.mark(a.url, [], ["k2"])
-        assert given_up == (["k2"] if n == MAX_TRIES - 1 else [])
-    assert feeds.settled(["k1", "k2"]) == {"k1", "k2"}
-    assert feeds.remove("NEWS") == a and feeds.all() == [] and feeds.settled(["k1"]) == set()
+# -- the schedule and the config -------------------------------------------------------------------
 
 
 def test_due_after_the_interval() -> None:

@@ -1,0 +1,148 @@
+"""The follow list: which feeds an index follows and which of their entries are settled.
+
+A small SQLite file in the index folder (``feeds.sqlite3``), apart from the index itself, so the CLI and
+the bot share it and a rebuilt index keeps it. Every call is its own short transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from index.feeds.parsing import FeedError
+from index.storage import sidecar
+
+FEEDS_FILE = "feeds.sqlite3"
+MAX_TRIES = 3  # an entry whose page keeps failing is given up after this many polls, not retried forever
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, title TEXT NOT NULL DEFAULT '',
+    added TEXT NOT NULL, etag TEXT, last_modified TEXT, last_checked TEXT, last_new TEXT, last_error TEXT);
+CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY, feed_url TEXT NOT NULL, article_id TEXT, done INTEGER NOT NULL, tries INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One followed feed and what its last poll found; times are ISO 8601 in UTC."""
+
+    url: str
+    name: str
+    added: str
+    title: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    last_checked: str | None = None
+    last_new: str | None = None
+    last_error: str | None = None
+
+
+class FeedList:
+    """The followed feeds of one index folder; every call is its own short transaction (the bot and the
+    CLI may both use it)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / FEEDS_FILE
+
+    def _connect(self) -> sqlite3.Connection:
+        return sidecar.connect(self.path, _SCHEMA)
+
+    def all(self) -> list[Feed]:
+        if not self.path.exists():
+            return []
+        with closing(self._connect()) as conn:
+            return [Feed(**dict(row)) for row in conn.execute("SELECT * FROM feeds ORDER BY name COLLATE NOCASE")]
+
+    def find(self, name_or_url: str) -> Feed | None:
+        """The feed with this name (any case) or URL."""
+        wanted = name_or_url.strip()
+        return next((f for f in self.all() if f.url == wanted or f.name.casefold() == wanted.casefold()), None)
+
+    def add(self, feed: Feed) -> tuple[Feed, bool]:
+        """Follow ``feed``; following a URL again keeps the first (True when it is new)."""
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT * FROM feeds WHERE url = ?", (feed.url,)).fetchone()
+            if row is not None:
+                return Feed(**dict(row)), False
+            clash = conn.execute("SELECT url FROM feeds WHERE name = ?", (feed.name,)).fetchone()
+            if clash is not None:
+                raise FeedError(f"the name '{feed.name}' is already used by {clash['url']}: choose another name")
+            conn.execute("INSERT INTO feeds (url, name, title, added) VALUES (?, ?, ?, ?)",
+                         (feed.url, feed.name, feed.title, feed.added))
+        return feed, True
+
+    def free_name(self, wanted: str) -> str:
+        """``wanted``, or ``wanted (2)``, ``(3)``… when a followed feed has that name already."""
+        taken = {f.name.casefold() for f in self.all()}
+        name, n = wanted, 2
+        while name.casefold() in taken:
+            name, n = f"{wanted} ({n})", n + 1
+        return name
+
+    def remove(self, name_or_url: str) -> Feed | None:
+        feed = self.find(name_or_url)
+        if feed is not None:
+            with closing(self._connect()) as conn:
+                conn.execute("DELETE FROM feeds WHERE url = ?", (feed.url,))
+                conn.execute("DELETE FROM entries WHERE feed_url = ?", (feed.url,))
+        return feed
+
+    def record(self, feed: Feed) -> None:
+        """Save what a poll found (validators, times, error) for a feed still followed."""
+        with closing(self._connect()) as conn:
+            conn.execute("UPDATE feeds SET title = ?, etag = ?, last_modified = ?, last_checked = ?, last_new = ?, "
+                         "last_error = ? WHERE url = ?", (feed.title, feed.etag, feed.last_modified,
+                                                          feed.last_checked, feed.last_new, feed.last_error, feed.url))
+
+    def settled(self, keys: Sequence[str]) -> set[str]:
+        """The keys among ``keys`` that need no more work: indexed, or failed MAX_TRIES times."""
+        if not keys or not self.path.exists():
+            return set()
+        with closing(self._connect()) as conn:
+            out: set[str] = set()
+            for lo in range(0, len(keys), 500):
+                part = list(keys[lo : lo + 500])
+                marks = ",".join("?" * len(part))
+                out.update(r[0] for r in conn.execute(
+                    f"SELECT key FROM entries WHERE key IN ({marks}) AND (done = 1 OR tries >= ?)", [*part, MAX_TRIES]))
+            return out
+
+    def mark(self, feed_url: str, done: Iterable[tuple[str, str]], failed: Iterable[str]) -> list[str]:
+        """Entries indexed (key, article id) and entries that failed once more; returns the failed keys
+        now given up."""
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, 1, 1) ON CONFLICT(key) DO UPDATE SET done = 1, "
+                             "article_id = excluded.article_id", [(k, feed_url, a) for k, a in done])
+            failed = list(failed)
+            conn.executemany("INSERT INTO entries VALUES (?, ?, NULL, 0, 1) ON CONFLICT(key) DO UPDATE SET "
+                             "tries = tries + 1", [(k, feed_url) for k in failed])
+            conn.execute("COMMIT")
+            marks = ",".join("?" * len(failed))
+            return [r[0] for r in conn.execute(f"SELECT key FROM entries WHERE key IN ({marks}) AND tries >= ?",
+                                               [*failed, MAX_TRIES])] if failed else []
+
+
+def check_url(url: str) -> str:
+    """A feed URL as given, trimmed, or a FeedError when it is not an http(s) URL."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise FeedError(f"not a web address: '{url[:200]}' (give an http:// or https:// URL)")
+    return url
+
+
+def check_name(name: str) -> str:
+    """A feed name with its spaces tidied, or a FeedError when it is empty or over 100 characters."""
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise FeedError("a feed name must be 1 to 100 characters")
+    return name
+

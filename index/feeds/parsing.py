@@ -1,0 +1,165 @@
+"""Feeds as data: RSS/Atom/RDF bytes into entries, feed autodiscovery, and an entry into an Article.
+
+Pure functions (no network, no files), so polling and following (``index.feeds.polling``) share them and
+they are tested on bytes alone.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+from xml.sax import SAXException
+
+from index.errors import InputError
+from index.ingest.articles import Failure, read_bytes
+from index.types import Article
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+
+
+class FeedError(InputError):
+    """A feed cannot be fetched, parsed or followed; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a feed: ``key`` (its guid, else its link) marks it seen; ``content`` is HTML or ""."""
+
+    key: str
+    link: str
+    title: str
+    date: str | None
+    content: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What a feed's bytes hold: its title, the entries with a web link, and the ones without."""
+
+    title: str
+    entries: tuple[Entry, ...]
+    problems: tuple[str, ...] = ()  # entries that could not be read (no link)
+
+
+def _strip_tags(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())
+
+
+def _entry_date(entry: dict) -> str | None:
+    """The entry's publish date normalised (its time zone kept), else its update date, else None."""
+    from index.text.dates import normalise_date
+
+    for key in ("published", "updated", "created"):
+        raw = entry.get(key)
+        if raw and (day := normalise_date(raw)):
+            return day
+    for key in ("published_parsed", "updated_parsed"):  # a format feedparser reads and we don't: UTC
+        parsed = entry.get(key)
+        if parsed:
+            return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
+    return None
+
+
+def _content(entry: dict) -> str:
+    """The longest HTML or text body the entry carries (content:encoded, Atom content, description)."""
+    bodies = [c.get("value", "") for c in entry.get("content", []) or []]
+    bodies.append(entry.get("summary", "") or "")
+    return max(bodies, key=lambda b: len(_strip_tags(b)))
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
+    """RSS 0.9x/2.0, Atom or RDF bytes as entries with absolute links.
+
+    Raises:
+        FeedError: the bytes are not a feed (an HTML page, malformed XML with nothing readable).
+    """
+    import feedparser  # only paid for by commands that read feeds
+
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers)
+    problem = parsed.get("bozo_exception") if parsed.bozo else None
+    malformed = isinstance(problem, SAXException)  # not a charset or content-type complaint
+    if not parsed.entries and not parsed.version and not malformed:
+        raise FeedError("not an RSS, Atom or RDF feed")
+    entries: list[Entry] = []
+    problems: list[str] = []
+    for item in parsed.entries:
+        link = item.get("link") or ""
+        guid = item.get("id") or ""
+        if not link and guid.startswith(("http://", "https://")):
+            link = guid
+        title = _strip_tags(item.get("title", "") or "")
+        if not link.startswith(("http://", "https://")):
+            problems.append(f"entry '{title[:80] or guid[:80] or '?'}' has no web link")
+            continue
+        entries.append(Entry(guid or link, link, title, _entry_date(item), _content(item)))
+    if malformed and not entries:  # what the lenient parser recovered from a broken feed is kept, if anything
+        raise FeedError(f"not a valid feed: malformed XML ({_one_line(problem)})")
+    return ParsedFeed(_strip_tags(parsed.feed.get("title", "") or ""), tuple(entries), tuple(problems))
+
+
+class _AlternateLinks(HTMLParser):
+    """``<link rel="alternate" type="application/rss+xml" href=…>`` of an HTML page, in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "link" and "alternate" in a.get("rel", "").lower().split() and \
+                a.get("type", "").lower().split(";")[0].strip() in FEED_TYPES and a.get("href"):
+            self.found.append(a["href"])
+
+
+def discover(page: bytes, url: str) -> str | None:
+    """The first feed an HTML page announces (feed autodiscovery), as an absolute URL, or None."""
+    finder = _AlternateLinks()
+    try:
+        finder.feed(page.decode("utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - a broken page announces nothing
+        return None
+    return urljoin(url, finder.found[0]) if finder.found else None
+
+
+def _one_line(exc: object) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def entry_article(entry: Entry, source: str, origin: str, max_article_bytes: int) -> Article | Failure:
+    """The entry's own full content as an Article (id and url = its link; title and date from the entry)."""
+    wrapped = f"<html><head><title>{html.escape(entry.title)}</title></head><body><article>{entry.content}" \
+              "</article></body></html>"
+    for item in read_bytes("entry.html", wrapped.encode("utf-8"), entry.link, max_article_bytes):
+        if isinstance(item, Failure):
+            return Failure(origin, item.reason)
+        return replace(item, title=entry.title or item.title, url=entry.link, date=entry.date or item.date,
+                       source=source or item.source, origin=origin)
+    return Failure(origin, "no article text in the entry")
+
+
+def with_entry(article: Article, entry: Entry, source: str, origin: str) -> Article:
+    """A fetched page's Article completed by its feed entry: the feed's date wins (it has the time and zone
+    the publisher gave), the page's title and site name win when it has them."""
+    site = article.source
+    if source and (not site or site.lower().removeprefix("www.") in _host_names(article.url or entry.link)):
+        site = source  # a bare host name says less than the feed's own title
+    return replace(article, title=article.title or entry.title, date=entry.date or article.date, source=site,
+                   url=article.url or entry.link, origin=origin)
+
+
+def _host_names(url: str) -> set[str]:
+    """The names a page's host goes by when no site name is found: host, host:port, without www."""
+    parts = urlsplit(url)
+    return {n.lower().removeprefix("www.") for n in (parts.hostname or "", parts.netloc) if n}
+
+
+def substantial(entry: Entry, min_chars: int) -> bool:
+    """Whether the feed carries the whole article: at least ``min_chars`` characters of text."""
+    return bool(entry.content) and len(_strip_tags(entry.content)) >= min_chars
