@@ -84,7 +84,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
     from index.ingest.chunking import chunk_text
     from index.config import load_settings
     from index.engine import Engine
-    from index.storage.local import LocalStore as Store, LocalWriter as Writer, create_store
+    from index.storage.local import LocalWriter as Writer, create_store
+    from index.storage.local_store import LocalStore as Store
     from index.storage.store import content_hash
     from index.types import Article
 

@@ -1,5 +1,5 @@
 """The Milvus backend's collections and the pure text work around them: keys, term encoding, filter
-expressions and byte limits (``index.storage.milvus`` reads and writes them).
+expressions and byte limits (``index.storage.milvus`` writes them, ``index.storage.milvus_store`` reads them).
 
 Three collections, named from ``[store] collection``:
 - ``<name>``: one row per chunk: its verbatim text, its article's metadata (so a candidate is read in one
@@ -30,6 +30,7 @@ TEXT_BYTES = 65_535  # Milvus's VARCHAR limit
 PART_CHARS = 16_000  # article text per record part: at most 4 UTF-8 bytes a character
 KEY_BYTES = 8_192  # article ids and URLs
 ID_SPACE = 2**63
+BATCH = 500  # rows per insert or query
 
 
 def key_of(*parts: object) -> int:

@@ -294,7 +294,7 @@ def test_backend_settings_are_checked(fake_settings: Settings) -> None:
 def test_milvus_term_counts_from_a_sample_on_a_large_index(fake_settings: Settings, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Past SAMPLE chunks, common terms are scaled up from a uniform sample and rare ones counted exactly."""
-    import index.storage.milvus as milvus_store
+    import index.storage.milvus_store as milvus_store
 
     corpus = make_corpus(tmp_path / "docs", n=60)
     local = Engine(with_backend(fake_settings, "local", tmp_path / "l"))

@@ -5,7 +5,7 @@ import pytest
 
 from index.engine import Engine
 from index.errors import IndexBusyError, IndexError_, InputError
-from index.storage.local import LocalStore as Store
+from index.storage.local_store import LocalStore as Store
 
 
 def write(folder, name, text):

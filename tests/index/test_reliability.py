@@ -17,7 +17,7 @@ import pytest
 
 from index.engine import Engine
 from index.errors import IndexError_
-from index.storage.local import LocalStore as Store
+from index.storage.local_store import LocalStore as Store
 from tests.conftest import ROOT
 
 # A child process running the real CLI with the fake embedder, committing after every few chunks and

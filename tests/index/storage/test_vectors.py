@@ -6,7 +6,7 @@ import numpy as np
 
 from index.storage import vectors
 from index.engine import Engine
-from index.storage.local import LocalStore as Store
+from index.storage.local_store import LocalStore as Store
 from tests.index.test_reliability import make_corpus
 
 

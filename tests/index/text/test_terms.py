@@ -3,7 +3,7 @@ import sqlite3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.storage import local as store
+from index.storage.local_files import SCHEMA
 from index.text.terms import content_terms, fold, or_query, pairs, query_words, stems, words
 
 
@@ -57,7 +57,7 @@ TRICKY_TEXT = st.lists(st.one_of(TRICKY, st.text(max_size=12)), max_size=30).map
 def fts5_tokens(text: str) -> list[str]:
     """The tokens the real keyword index stores for ``text``, read back from its own vocabulary."""
     conn = sqlite3.connect(":memory:")
-    for stmt in store._SCHEMA.split(";"):
+    for stmt in SCHEMA.split(";"):
         if stmt.strip():
             conn.execute(stmt)
     conn.execute("INSERT INTO chunk_fts(rowid, title, body) VALUES (1, '', ?)", (text,))

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from index.storage import local as store_mod
 from index.errors import IndexError_
-from index.storage.local import LocalStore as Store
+from index.storage import local_store
+from index.storage.local import LocalWriter
+from index.storage.local_files import DB_NAME, explain
+from index.storage.local_store import LocalStore as Store
 from tests.conftest import ROOT
 from tests.index.test_reliability import CHILD, make_corpus
 
@@ -43,7 +45,7 @@ def test_mean_tokens_follows_adds_updates_and_deletes(tmp_path, fake_engine):
     (docs / "doc000.txt").write_text("Changed\n\n" + "A much longer story about the harbour. " * 40)
     fake_engine.ingest([docs])
     assert store.mean_tokens() == pytest.approx(fts5_mean_tokens(store))
-    writer = store_mod.LocalWriter(store)
+    writer = LocalWriter(store)
     writer.delete(["doc000.txt", "odd.txt"] + [a.id for a in store.articles() if a.title == "Changed"])
     writer.commit()
     writer.close()
@@ -52,7 +54,7 @@ def test_mean_tokens_follows_adds_updates_and_deletes(tmp_path, fake_engine):
 
 def make_version_1(folder: Path) -> None:
     """What quotebot wrote before chunks had token counts."""
-    conn = sqlite3.connect(folder / store_mod.DB_NAME)
+    conn = sqlite3.connect(folder / DB_NAME)
     conn.execute("ALTER TABLE chunks DROP COLUMN tokens")
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.commit()
@@ -147,22 +149,22 @@ def test_a_read_only_index_answers_and_only_index_refuses(read_only_index, tmp_p
 def test_sqlite_read_only_errors_are_never_called_damage(tmp_path, fake_engine):
     """The classification, with the exceptions SQLite really raises."""
     fake_engine.ingest([make_corpus(tmp_path / "docs", n=1)])
-    db = fake_engine.folder / store_mod.DB_NAME
+    db = fake_engine.folder / DB_NAME
     conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
     with pytest.raises(sqlite3.OperationalError) as caught:
         conn.execute("INSERT INTO meta VALUES ('x', 'y')")
-    message = str(store_mod.explain(caught.value, fake_engine.folder, writing=True))
+    message = str(explain(caught.value, fake_engine.folder, writing=True))
     assert "the index is intact" in message and "corrupt" not in message and "mv " not in message
     (tmp_path / "broken.sqlite3").write_bytes(b"not a database" * 100)
     with pytest.raises(sqlite3.DatabaseError) as caught:
         sqlite3.connect(tmp_path / "broken.sqlite3").execute("SELECT * FROM meta")
-    message = str(store_mod.explain(caught.value, fake_engine.folder))
+    message = str(explain(caught.value, fake_engine.folder))
     assert "is corrupted (file is not a database: quotebot.sqlite3)" in message and "quotebot index --index" in message
-    assert store_mod.explain(sqlite3.IntegrityError("UNIQUE constraint failed"), fake_engine.folder) is None
+    assert explain(sqlite3.IntegrityError("UNIQUE constraint failed"), fake_engine.folder) is None
 
 
 def test_a_folder_that_cannot_be_created_claims_no_index(tmp_path):
-    message = str(store_mod.explain(PermissionError(13, "Permission denied"), tmp_path / "no" / "index", writing=True))
+    message = str(explain(PermissionError(13, "Permission denied"), tmp_path / "no" / "index", writing=True))
     assert message.startswith(f"cannot write the index at {tmp_path / 'no' / 'index'}: it ") and "intact" not in message
 
 
@@ -172,7 +174,7 @@ def test_a_version_1_index_opened_read_only_counts_tokens_without_writing(tmp_pa
     fake_engine.store.close()
     make_version_1(fake_engine.folder)
     before = tree_digest(fake_engine.folder)
-    monkeypatch.setattr(store_mod, "writable", lambda folder: False)  # what os.access says on a read-only mount
+    monkeypatch.setattr(local_store, "writable", lambda folder: False)  # what os.access says on a read-only mount
     store = Store(fake_engine.folder)
     assert store.read_only and store.meta["schema_version"] == "1"
     assert store.mean_tokens() == pytest.approx(expected)
