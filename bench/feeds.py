@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from index.config import FetchSettings, load_settings  # noqa: E402
 from index.engine import EMBED_BATCH_CHUNKS, Engine  # noqa: E402
-from index.feeds.polling import Feed, FeedList, update  # noqa: E402
+from index.feeds.follow_list import Feed, FeedList  # noqa: E402
+from index.feeds.polling import update  # noqa: E402
 
 _WORDS = ("harbour council ferry storm river mayor budget school election hospital market bridge police "
           "court minister farmers prices rail strike festival museum water housing airport tram").split()

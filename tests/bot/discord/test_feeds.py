@@ -13,7 +13,7 @@ from bot.discord.admin import feeds_text
 from bot.discord.poller import FeedPoller
 from index.config import FetchSettings, Settings
 from index.engine import Engine
-from index.feeds.polling import Feed, FeedList
+from index.feeds.follow_list import Feed, FeedList
 from tests.bot.discord.fake_discord import MANAGE_GUILD, user
 from tests.bot.discord.harness import callback_to, followup_to, running_bot, visible, with_discord
 from tests.feeds_fixtures import page, rss

@@ -172,7 +172,7 @@ def test_each_servers_feeds_are_polled_into_its_own_corpus(fake_settings, http_s
 
 
 def test_stats_describe_the_asking_servers_own_corpus(fake_settings, fake_engine: Engine) -> None:
-    from index.feeds.polling import Feed, FeedList
+    from index.feeds.follow_list import Feed, FeedList
     from tests.bot.discord.test_feedback import vote_on
 
     async def scenario() -> None:
