@@ -107,7 +107,7 @@ def bench_ask(chunks: int, folder: Path) -> None:
                 if not cs:
                     continue
                 vec = rng.normal(size=(len(cs), 384)).astype(np.float32)
-                writer.add(art, cs, vec / np.linalg.norm(vec, axis=1, keepdims=True), content_hash(art, ""), "")
+                writer.add(art, cs, vec / np.linalg.norm(vec, axis=1, keepdims=True), content_hash(art, ""))
                 total += len(cs)
                 if total >= chunks:
                     break

@@ -340,7 +340,7 @@ class Engine:
             vectors = self.embedder.encode_documents(texts)
             pos = 0
             for article, chunks, digest, existed in pending:
-                writer.add(article, chunks, vectors[pos : pos + len(chunks)], digest, "")
+                writer.add(article, chunks, vectors[pos : pos + len(chunks)], digest)
                 pos += len(chunks)
                 report.wrote(len(chunks), existed)
             pending.clear()
@@ -412,7 +412,7 @@ class Engine:
                 if old == stored.digest:
                     report.unchanged += 1
                 else:
-                    writer.add(stored.article, stored.chunks, stored.vectors, stored.digest, stored.article.origin)
+                    writer.add(stored.article, stored.chunks, stored.vectors, stored.digest)
                     report.wrote(len(stored.chunks), old is not None)
                 if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
                     writer.commit()

@@ -80,12 +80,12 @@ class LocalWriter:
         self.dirty = True
         return removed
 
-    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str, origin: str) -> None:
+    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str) -> None:
         """Insert (or replace) an article with its chunks and their vectors."""
         self.delete([article.id])
         self.conn.execute(
-            "INSERT INTO articles(id, title, text, source, url, date, content_hash, origin) VALUES (?,?,?,?,?,?,?,?)",
-            (article.id, article.title, article.text, article.source, article.url, article.date, digest, origin),
+            "INSERT INTO articles(id, title, text, source, url, date, content_hash) VALUES (?,?,?,?,?,?,?)",
+            (article.id, article.title, article.text, article.source, article.url, article.date, digest),
         )
         ids = []
         for c, tokens in zip(chunks, token_counts(article.title, [c.text for c in chunks])):

@@ -23,7 +23,7 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source TEXT, url TEXT, date TEXT,
-    content_hash TEXT NOT NULL, origin TEXT
+    content_hash TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS pages (
 """
 # ``pages`` (fetched URL -> its article and the validators for a conditional GET) needs no schema version:
 # it is only added, every write creates it when missing, and a reader without it asks unconditionally.
+# Indexes made before have a column ``articles.origin`` (nullable, never read): it is left NULL.
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -254,14 +254,14 @@ class LocalStore:
             conn.execute("BEGIN")
             name = conn.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()
             index = faiss.read_index(str(self.folder / name[0])) if name else vectors_mod.new_exact(self.dim)
-            for aid, title, text, source, url, day, digest, origin in conn.execute(
-                    "SELECT id, title, text, source, url, date, content_hash, origin FROM articles ORDER BY rowid"):
+            for aid, title, text, source, url, day, digest in conn.execute(
+                    "SELECT id, title, text, source, url, date, content_hash FROM articles ORDER BY rowid"):
                 rows = conn.execute('SELECT id, start, "end" FROM chunks WHERE article_id = ? ORDER BY id',
                                     (aid,)).fetchall()
                 chunks = tuple(Chunk(aid, start, end, text[start:end]) for _, start, end in rows)
                 vecs = (np.vstack([index.reconstruct(int(r[0])) for r in rows]) if rows
                         else np.zeros((0, self.dim), np.float32))
-                yield StoredArticle(Article(aid, title, text, source, url, day, origin or ""), digest, chunks, vecs)
+                yield StoredArticle(Article(aid, title, text, source, url, day), digest, chunks, vecs)
         finally:
             conn.close()
 

@@ -160,6 +160,10 @@ class MilvusWriter:
         self.store = store
         self.client = store.client
         self.errors = store.backend.errors
+        with self.errors(writing=True):
+            fields = self.client.describe_collection(store.articles_name).get("fields", [])
+        # Collections made before have a field ``origin`` (never read): Milvus wants every field of a row given.
+        self.legacy: dict[str, Any] = {"origin": ""} if any(f.get("name") == "origin" for f in fields) else {}
 
     def delete(self, article_ids: Sequence[str]) -> int:
         """Chunks first, then the record: a kill in between leaves a record whose chunks are missing, which
@@ -172,7 +176,7 @@ class MilvusWriter:
                 self.client.delete(self.store.articles_name, filter=f"article_id == {key}")
         return removed
 
-    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str, origin: str) -> None:
+    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str) -> None:
         for name, value in (("article id", article.id), ("url", article.url or ""), ("source", article.source or "")):
             if not fits(value, KEY_BYTES):
                 raise IndexError_(f"article {article.id[:80]!r}: its {name} is over {KEY_BYTES:,} bytes, more than "
@@ -199,7 +203,7 @@ class MilvusWriter:
         records = [{"key": key_of("article", article.id, p), "article_id": article.id, "part": p, "parts": len(parts),
                     "text": part, "title": title if p == 0 else "", "source": article.source or "",
                     "url": article.url or "", "date": article.date or "", "digest": digest if p == 0 else "",
-                    "origin": clip(origin or article.origin or "", KEY_BYTES), "chunks": len(rows), "pad": [0.0, 0.0]}
+                    "chunks": len(rows), "pad": [0.0, 0.0], **self.legacy}
                    for p, part in enumerate(parts)]
         with self.errors(writing=True):
             self.client.delete(self.store.chunks, filter=f"article_id == {key}")  # an older version's chunks

@@ -172,8 +172,8 @@ def _article_fields() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
             (("article_id", DT.VARCHAR), key), (("part", DT.INT64), {}), (("parts", DT.INT64), {}),
             (("text", DT.VARCHAR), text), (("title", DT.VARCHAR), text), (("source", DT.VARCHAR), key),
             (("url", DT.VARCHAR), key), (("date", DT.VARCHAR), {"max_length": 256}),
-            (("digest", DT.VARCHAR), {"max_length": 64}), (("origin", DT.VARCHAR), key),
-            (("chunks", DT.INT64), {}), (("pad", DT.FLOAT_VECTOR), {"dim": 2})]
+            (("digest", DT.VARCHAR), {"max_length": 64}), (("chunks", DT.INT64), {}),
+            (("pad", DT.FLOAT_VECTOR), {"dim": 2})]
 
 
 def _page_fields() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:

@@ -247,9 +247,9 @@ class MilvusStore:
                 f"article_id == {lit(head['article_id'])} and part > 0", ["part", "text"])}
             text += "".join(rest.get(i, "") for i in range(1, head["parts"]))
         return Article(head["article_id"], head["title"], text, head["source"] or None, head["url"] or None,
-                       head["date"] or None, head["origin"])
+                       head["date"] or None)
 
-    _HEAD = ["article_id", "title", "text", "source", "url", "date", "origin", "digest", "parts", "chunks"]
+    _HEAD = ["article_id", "title", "text", "source", "url", "date", "digest", "parts", "chunks"]
 
     def articles(self) -> Iterator[Article]:
         for head in self._records("part == 0", self._HEAD):

@@ -132,8 +132,8 @@ class Writer(Protocol):
 
     def delete(self, article_ids: Sequence[str]) -> int:
         """Remove articles with their chunks; returns chunks removed."""
-    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str, origin: str) -> None:
-        """Insert or replace an article with its chunks and their vectors."""
+    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str) -> None:
+        """Insert or replace an article with its chunks and their vectors (``digest``: its ``content_hash``)."""
     def set_page(self, url: str, article_id: str, etag: str | None, last_modified: str | None) -> None: ...
     def commit(self) -> None: ...
     def close(self) -> None: ...
