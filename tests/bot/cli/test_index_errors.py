@@ -4,13 +4,6 @@ import shlex
 
 import pytest
 
-from tests.conftest import cli_runner
-
-
-@pytest.fixture
-def run(capsys, tmp_path):
-    return cli_runner(capsys, tmp_path / "fake.toml")
-
 
 @pytest.mark.parametrize("damage", [b"this is not a database" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
 def test_index_into_a_corrupted_file_says_so_in_one_line_with_the_rebuild_command(run, tmp_path, damage):

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.conftest import cli_runner
 from index.feedback import FeedbackLog, Quote, Vote
-
-
-@pytest.fixture
-def run(capsys, tmp_path):
-    return cli_runner(capsys, tmp_path / "fake.toml")
 
 
 def test_feedback_exports_votes_as_eval_questions(run, tmp_path) -> None:

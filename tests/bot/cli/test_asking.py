@@ -1,0 +1,82 @@
+"""ask, chat and eval through the entry point, in-process with the fake model and as a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_readable_answer_shows_quote_and_sources(run, docs):
+    run("index", str(docs))
+    code, out, _ = run("ask", "what is the mayor called?", "-k", "1")
+    assert code == 0
+    for expected in ("Ada Brook", "Election held", "Gazette · 1 May 2024", "https://gazette.example/b1", "best match"):
+        assert expected in out
+    assert "score" not in out  # a z-scored fusion means nothing to a reader; --json keeps it
+
+
+def test_nothing_found(run, docs):
+    run("index", str(docs))
+    code, out, _ = run("ask", "quantum chromodynamics lattice", "--json")
+    assert code == 0 and json.loads(out) == {"id": None, "question": "quantum chromodynamics lattice", "found": False, "answer": None, "passages": []}
+    code, out, _ = run("ask", "quantum chromodynamics lattice")
+    assert "No good match" in out
+
+
+def test_eval_reports_metrics(run, docs, tmp_path):
+    run("index", str(docs))
+    qs = tmp_path / "gold.jsonl"
+    qs.write_text(json.dumps({"id": "g1", "question": "what is the mayor called?", "answers": ["Ada Brook"], "article_id": "b1"}) + "\n")
+    code, out, _ = run("eval", str(qs), "--json", "--run", str(tmp_path / "run.jsonl"))
+    metrics = json.loads(out)
+    assert code == 0 and metrics["answer_recall@1"] == 1.0 and metrics["mrr@10"] == 1.0
+    assert json.loads((tmp_path / "run.jsonl").read_text())["id"] == "g1"
+
+
+def test_chat_loop(run, docs, monkeypatch):
+    run("index", str(docs))
+    answers = iter(["what is the mayor called?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    code, out, _ = run("chat")
+    assert code == 0 and "Ada Brook" in out
+
+
+def test_asking_time_options(run, docs):
+    run("index", str(docs))
+    code, out, _ = run("ask", "what is the mayor called?", "--json", "--as-of", "2024-04-01")
+    assert code == 0 and "b1" not in out  # published after the asking day: never quoted
+    code, out, _ = run("ask", "what is the mayor called?", "--json", "--as-of", "2024-06-01")
+    assert code == 0 and json.loads(out)["passages"][0]["article_id"] == "b1"
+    code, out, _ = run("ask", "what is the mayor called?", "--json", "--since", "2024-05-02")
+    assert code == 0 and "b1" not in out
+    code, _, err = run("ask", "mayor?", "--as-of", "someday")
+    assert code == 1 and err.strip() == "error: --as-of: not a date: 'someday' (use YYYY-MM-DD or an ISO date-time)"
+    code, _, err = run("ask", "mayor?", "--since", "2024-05-02", "--until", "2024-05-01")
+    assert code == 1 and err.count("\n") == 1 and "is after --until" in err
+
+
+def test_question_not_utf8_is_one_line_error(run, docs):
+    """argv bytes that are not UTF-8 arrive as surrogate escapes; the tokenizers raised a TypeError."""
+    run("index", str(docs))
+    code, out, err = run("ask", "who \udcff supported?")
+    assert code == 1 and "Traceback" not in err + out
+    assert err == "error: the question is not valid UTF-8 (byte 0xff at character 5); type it again\n"
+
+
+def test_question_bytes_on_the_real_command_line(tmp_path):
+    env = {**os.environ, "QUOTEBOT_INDEX": str(tmp_path / "none")}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", b"caf\xe9?"], env=env, capture_output=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.decode() == "error: the question is not valid UTF-8 (byte 0xe9 at character 4); type it again\n"
+
+
+def test_chat_reports_a_bad_question_and_keeps_going(run, docs, monkeypatch):
+    run("index", str(docs))
+    answers = iter(["who \udcff?", "what is the mayor called?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    code, out, err = run("chat")
+    assert code == 0 and "Ada Brook" in out and "Traceback" not in err
+    assert "error: the question is not valid UTF-8 (byte 0xff at character 5); type it again\n" in err
