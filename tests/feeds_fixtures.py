@@ -1,4 +1,5 @@
-"""Feeds and article pages for the feed tests: RSS 2.0, Atom and RDF built from a few fields."""
+"""Feeds and article pages for the feed and fetch tests: RSS 2.0, Atom and RDF built from a few fields, and
+news pages as a site serves them."""
 
 from __future__ import annotations
 
@@ -68,3 +69,16 @@ def rdf(title: str, items: list[dict[str, str]]) -> str:
                  xmlns:dc="http://purl.org/dc/elements/1.1/">
         <channel rdf:about="http://example.invalid/"><title>{escape(title)}</title><link>http://example.invalid/</link>
         <description>news</description></channel>{parts}</rdf:RDF>""")
+
+
+STORM = """<!doctype html><html><head><title>Storm floods the harbour | Coast Daily</title>
+<meta property="og:site_name" content="Coast Daily">
+<meta property="article:published_time" content="2022-09-19T06:10:00+02:00">
+{canonical}</head><body><nav><a href="/">Home</a></nav><article><h1>Storm floods the harbour</h1>
+<p>The storm reached Port Ellen on Monday morning, flooding the harbour and closing the coast road.</p>
+<p>Harbour master Ines Calloway said the water rose {rise} overnight and that the ferry stayed in port.</p>
+</article><footer>Copyright Coast Daily</footer></body></html>"""
+
+
+def storm(rise: str = "two metres", canonical: str = "") -> str:
+    return STORM.format(rise=rise, canonical=f'<link rel="canonical" href="{canonical}">' if canonical else "")

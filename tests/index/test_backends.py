@@ -22,7 +22,7 @@ from index.storage.milvus_schema import encode_term, filter_expr
 from index.storage.factory import open_backend
 from index.storage.store import Where
 from tests.conftest import FIXTURES, ROOT
-from tests.index.test_reliability import CHILD, make_corpus
+from tests.helpers import CHILD, make_corpus
 
 BACKENDS = ["local", "milvus"]
 QUESTIONS = ["who supported the Deir Ezzor offensive?", "what happened in Raqqa?", "which ships led the Black Sea drills?",

@@ -11,7 +11,7 @@ import index.engine as engine_mod
 from index.config import load_settings
 from index.engine import Engine
 from tests.conftest import HEADLINE, SEEDS
-from tests.index.test_reliability import make_corpus
+from tests.helpers import make_corpus
 
 pytestmark = pytest.mark.model
 

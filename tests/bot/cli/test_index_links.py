@@ -8,8 +8,8 @@ import pytest
 
 from bot.cli import main
 from tests.conftest import cli_runner
+from tests.feeds_fixtures import storm
 from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
-from tests.index.ingest.test_fetch import storm
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Articles for the Discord tests (fake-hash embedder): a plain one, a hostile one, a long one."""
+"""Articles for the Discord tests (fake-hash embedder): a plain one, a hostile one, a long one; two servers'
+own news (bees, owls) to upload as files; and a question each of them answers."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ ARTICLES = [
     {"id": "volcano", "title": "Volcano erupts again", "source": "Geo Daily", "url": "https://example.com/volcano",
      "date": "2021-03-19", "text": " ".join(VOLCANO_SENTENCES)},
 ]
+
+TEXTS = {a["id"]: a["text"] for a in ARTICLES}
+DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
+
+# One server's news is about bees, the other's about owls: uploaded with harness.index_file.
+BEES = ("Bees return to the city\n\nHoneybee colonies returned to rooftop hives this spring. "
+        "Beekeepers counted forty hives.")
+OWLS = "Owls nest in the bell tower\n\nA pair of barn owls nested in the church bell tower. Five owlets hatched in May."
+ASK_BEES = "did honeybee colonies return to rooftop hives?"
+ASK_OWLS = "how many barn owlets hatched in the bell tower?"
 
 
 def corpus_jsonl(articles: list[dict[str, str]] = ARTICLES) -> bytes:

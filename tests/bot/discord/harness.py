@@ -1,4 +1,5 @@
-"""Helpers for the over-the-wire tests: a real discord.py client connected to the local fake Discord."""
+"""Helpers for the over-the-wire tests: a real discord.py client connected to the local fake Discord, and the
+steps scenarios share (ask, upload a file, vote, wait for the poller)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 from bot.discord.client import QuotebotBot
-from bot.discord.render import limit_problems
+from bot.discord.render import THANKS, limit_problems
 from bot.discord.safety import URL_PATTERN
 from index.config import DiscordSettings, Settings
 from index.engine import Engine
-from tests.bot.discord.fake_discord import Call, FakeDiscord
+from tests.bot.discord.fake_discord import MANAGE_GUILD, Call, FakeDiscord, user
 
 TOKEN = "MTIzNDU2Nzg5MDEy.fake.secret-token-value"
 
@@ -111,3 +112,44 @@ def unmarked(markdown: str, *, bold: bool = False) -> str:
 def visible(markdown: str) -> str:
     """``unmarked`` for text without bold markers of the renderer's own."""
     return unmarked(markdown, bold=True)
+
+
+def buttons(message: dict) -> dict[str, dict]:
+    return {c["label"]: c for row in message.get("components") or [] for c in row["components"]}
+
+
+async def eventually(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for ``condition()`` (the poller makes no Discord call, which fake.wait_until waits on)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def index_file(fake: FakeDiscord, guild_id: str, name: str, text: str) -> str:
+    """An admin of ``guild_id`` uploads ``name``; the bot's (ephemeral) report."""
+    upload = fake.add_attachment(name, text.encode())
+    token = await fake.slash(user("mod"), "index", {"file": upload}, attachments=[upload], permissions=MANAGE_GUILD,
+                             guild_id=guild_id)
+    done = (await fake.wait_for(followup_to(token))).body
+    assert done["flags"] == 64
+    return str(done["content"])
+
+
+async def ask(fake: FakeDiscord, question: str, **where: Any) -> dict[str, Any]:
+    """A member asks in a server (``guild_id``) or a DM (``dm=True``); the message they get back."""
+    token = await fake.slash(user("alice"), "ask", {"question": question}, **where)
+    return (await fake.wait_for(followup_to(token))).body
+
+
+def thanked(body: dict, text: str = THANKS) -> bool:
+    return body["type"] == 4 and body["data"]["flags"] == 64 and body["data"]["content"] == text
+
+
+async def vote_on(fake: FakeDiscord, question: str, label: str, **where: object) -> dict:
+    """Alice asks (in ``guild_id`` or a DM), Bob presses ``label`` under the answer; the answer message."""
+    token = await fake.slash(user("alice"), "ask", {"question": question}, **where)
+    answer = (await fake.wait_for(followup_to(token))).body
+    message = next(m for m in fake.messages.values() if m.get("interaction_token") == token)
+    press = await fake.click(user("bob"), message, buttons(answer)[label]["custom_id"])
+    assert thanked((await fake.wait_for(callback_to(press))).body)
+    return message

@@ -14,18 +14,11 @@ from bot.discord.ask import EMPTY_QUESTION, UNAVAILABLE
 from bot.discord.render import NO_MATCH
 from index.engine import Engine
 from index.errors import QuotebotError
-from tests.bot.discord.corpus import ARTICLES, corpus_jsonl
+from tests.bot.discord.corpus import DEIR, TEXTS, corpus_jsonl
 from tests.bot.discord.fake_discord import MESSAGE_CONTENT, FakeDiscord, user
-from tests.bot.discord.harness import (TOKEN, callback_to, followup_to, mention, reply_to, running_bot, unmarked,
-                                       with_discord)
+from tests.bot.discord.harness import (TOKEN, buttons, callback_to, followup_to, mention, reply_to, running_bot,
+                                       unmarked, with_discord)
 from tests.conftest import HEADLINE
-
-DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
-TEXTS = {a["id"]: a["text"] for a in ARTICLES}
-
-
-def buttons(message: dict) -> dict[str, dict]:
-    return {c["label"]: c for row in message.get("components") or [] for c in row["components"]}
 
 
 def quote_count(content: str) -> int:

@@ -8,10 +8,9 @@ from typing import Any
 
 from bot.discord.ask import CONTEXT_MENU, EXAMPLE, NOTHING_TO_ASK, SOMETHING_WRONG, AskCog
 from index.engine import Engine
+from tests.bot.discord.corpus import DEIR
 from tests.bot.discord.fake_discord import SEND_MESSAGES, FakeDiscord, _now, snowflake, user
 from tests.bot.discord.harness import TOKEN, callback_to, followup_to, reply_to, running_bot, with_discord
-
-DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
 
 
 class RoleFake(FakeDiscord):

@@ -15,9 +15,8 @@ from bot.discord.corpora import Corpora, read_record, update_record
 from bot.discord.departures import due, forget_due, mark_back, mark_left
 from index.engine import Engine
 from tests.bot.discord.fake_discord import FakeDiscord
-from tests.bot.discord.harness import TOKEN, running_bot, with_discord
-from tests.bot.discord.test_feeds import eventually
-from tests.bot.discord.test_guilds import ASK_BEES, ASK_OWLS, BEES, OWLS, ask, index_file
+from tests.bot.discord.corpus import ASK_BEES, ASK_OWLS, BEES, OWLS
+from tests.bot.discord.harness import TOKEN, ask, eventually, index_file, running_bot, with_discord
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 

@@ -9,29 +9,14 @@ import json
 import sqlite3
 
 from bot.discord.ask import VOTE_FAILED
-from bot.discord.render import THANKS
 from index.engine import Engine
 from index.feedback import FEEDBACK_FILE, FeedbackLog
-from tests.bot.discord.fake_discord import FakeDiscord, user
-from tests.bot.discord.harness import callback_to, followup_to, running_bot, with_discord
-from tests.bot.discord.test_ask import DEIR, TEXTS, buttons
+from tests.bot.discord.corpus import DEIR, TEXTS
+from tests.bot.discord.fake_discord import user
+from tests.bot.discord.harness import buttons, callback_to, followup_to, running_bot, thanked, vote_on, with_discord
 from tests.conftest import cli_runner
 
 VOLCANO = "volcano eruption ash valley"
-
-
-def thanked(body: dict, text: str = THANKS) -> bool:
-    return body["type"] == 4 and body["data"]["flags"] == 64 and body["data"]["content"] == text
-
-
-async def vote_on(fake: FakeDiscord, question: str, label: str, **where: object) -> dict:
-    """Alice asks (in ``guild_id`` or a DM), Bob presses ``label`` under the answer; the answer message."""
-    token = await fake.slash(user("alice"), "ask", {"question": question}, **where)
-    answer = (await fake.wait_for(followup_to(token))).body
-    message = next(m for m in fake.messages.values() if m.get("interaction_token") == token)
-    press = await fake.click(user("bob"), message, buttons(answer)[label]["custom_id"])
-    assert thanked((await fake.wait_for(callback_to(press))).body)
-    return message
 
 
 def test_votes_are_recorded_per_reader_with_question_quotes_and_server(fake_settings, corpus_engine: Engine) -> None:

@@ -15,7 +15,7 @@ from index.config import FetchSettings, Settings
 from index.engine import Engine
 from index.feeds.follow_list import Feed, FeedList
 from tests.bot.discord.fake_discord import MANAGE_GUILD, user
-from tests.bot.discord.harness import callback_to, followup_to, running_bot, visible, with_discord
+from tests.bot.discord.harness import callback_to, eventually, followup_to, running_bot, visible, with_discord
 from tests.feeds_fixtures import page, rss
 from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
 
@@ -29,13 +29,6 @@ def settings(fake_settings: Settings) -> Settings:
 @pytest.fixture(autouse=True)
 def quick_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(FeedPoller, "tick", 0.2)
-
-
-async def eventually(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait for ``condition()`` (the poller makes no Discord call, which fake.wait_until waits on)."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 def reply_text(call) -> str:  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ import asyncio
 import json
 import re
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
@@ -18,35 +17,12 @@ from bot.discord.poller import FeedPoller
 from index.config import FetchSettings
 from index.engine import Engine
 from index.errors import QuotebotError
-from tests.bot.discord.test_feeds import eventually
 from tests.feeds_fixtures import page, rss
+from tests.bot.discord.corpus import ASK_BEES, ASK_OWLS, BEES, DEIR, OWLS
 from tests.bot.discord.fake_discord import MANAGE_GUILD, FakeDiscord, user
-from tests.bot.discord.harness import callback_to, followup_to, mention, reply_to, running_bot, with_discord
+from tests.bot.discord.harness import (ask, callback_to, eventually, followup_to, index_file, mention, reply_to,
+                                       running_bot, vote_on, with_discord)
 from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
-
-BEES = ("Bees return to the city\n\nHoneybee colonies returned to rooftop hives this spring. "
-        "Beekeepers counted forty hives.")
-OWLS = "Owls nest in the bell tower\n\nA pair of barn owls nested in the church bell tower. Five owlets hatched in May."
-ASK_BEES = "did honeybee colonies return to rooftop hives?"
-ASK_OWLS = "how many barn owlets hatched in the bell tower?"
-DEIR = "who backed the Syrian army offensive on Deir Ezzor?"
-
-
-async def index_file(fake: FakeDiscord, guild_id: str, name: str, text: str) -> str:
-    """An admin of ``guild_id`` uploads ``name``; the bot's (ephemeral) report."""
-    upload = fake.add_attachment(name, text.encode())
-    token = await fake.slash(user("mod"), "index", {"file": upload}, attachments=[upload], permissions=MANAGE_GUILD,
-                             guild_id=guild_id)
-    done = (await fake.wait_for(followup_to(token))).body
-    assert done["flags"] == 64
-    return str(done["content"])
-
-
-async def ask(fake: FakeDiscord, question: str, **where: Any) -> dict[str, Any]:
-    """A member asks in a server (``guild_id``) or a DM (``dm=True``); the message they get back."""
-    token = await fake.slash(user("alice"), "ask", {"question": question}, **where)
-    return (await fake.wait_for(followup_to(token))).body
-
 
 async def stats(fake: FakeDiscord, guild_id: str) -> str:
     token = await fake.slash(user("mod"), "stats", permissions=MANAGE_GUILD, guild_id=guild_id)
@@ -173,7 +149,6 @@ def test_each_servers_feeds_are_polled_into_its_own_corpus(fake_settings, http_s
 
 def test_stats_describe_the_asking_servers_own_corpus(fake_settings, fake_engine: Engine) -> None:
     from index.feeds.follow_list import Feed, FeedList
-    from tests.bot.discord.test_feedback import vote_on
 
     async def scenario() -> None:
         async with running_bot(with_discord(fake_settings, shared_corpus=False), fake_engine) as (fake, bot):

@@ -12,8 +12,8 @@ from discord.ext import commands
 from bot.discord.client import QuotebotBot
 from index.engine import Engine
 from tests.bot.discord.fake_discord import FakeDiscord, user
-from tests.bot.discord.harness import TOKEN, followup_to, mention, reply_to, running_bot, with_discord
-from tests.bot.discord.test_guilds import ASK_BEES, ASK_OWLS, BEES, OWLS, ask, index_file
+from tests.bot.discord.corpus import ASK_BEES, ASK_OWLS, BEES, OWLS
+from tests.bot.discord.harness import TOKEN, ask, followup_to, index_file, mention, reply_to, running_bot, with_discord
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,9 @@ from typing import Any
 from bot.discord.render import NO_MATCH, THANKS, thread_name
 from index.engine import Engine
 from tests.bot.discord.fake_discord import SEND_MESSAGES, VIEW_CHANNEL, Call, FakeDiscord, user
-from tests.bot.discord.harness import TOKEN, callback_to, followup_to, mention, reply_to, running_bot, with_discord
-from tests.bot.discord.test_ask import DEIR, buttons
+from tests.bot.discord.corpus import DEIR
+from tests.bot.discord.harness import (TOKEN, buttons, callback_to, followup_to, mention, reply_to, running_bot,
+                                       with_discord)
 
 FOLLOW_UP = "and who fired the cruise missiles?"
 

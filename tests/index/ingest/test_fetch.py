@@ -18,23 +18,12 @@ from index.config import FetchSettings, Settings
 from index.engine import Engine
 from index.ingest.fetch import FetchError, Fetched, Fetcher, GuardedResolver, fetch_all, forbidden_address
 from index.ingest.articles import Failure, article_from_page
+from tests.feeds_fixtures import storm
 from tests.http_server import LocalServer, http_server, serve  # noqa: F401 - the fixture
 
 LOCAL = FetchSettings(per_host_delay_s=0.0, allow_private_networks=True, timeout_s=5.0, connect_timeout_s=2.0)
 
-STORM = """<!doctype html><html><head><title>Storm floods the harbour | Coast Daily</title>
-<meta property="og:site_name" content="Coast Daily">
-<meta property="article:published_time" content="2022-09-19T06:10:00+02:00">
-{canonical}</head><body><nav><a href="/">Home</a></nav><article><h1>Storm floods the harbour</h1>
-<p>The storm reached Port Ellen on Monday morning, flooding the harbour and closing the coast road.</p>
-<p>Harbour master Ines Calloway said the water rose {rise} overnight and that the ferry stayed in port.</p>
-</article><footer>Copyright Coast Daily</footer></body></html>"""
-
 NO_TEXT = "<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>"
-
-
-def storm(rise: str = "two metres", canonical: str = "") -> str:
-    return STORM.format(rise=rise, canonical=f'<link rel="canonical" href="{canonical}">' if canonical else "")
 
 
 def one(url: str, settings: FetchSettings = LOCAL, **validators: str | None) -> Fetched | FetchError:

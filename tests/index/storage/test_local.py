@@ -20,7 +20,7 @@ from index.storage.local import LocalWriter
 from index.storage.local_files import DB_NAME, explain
 from index.storage.local_store import LocalStore as Store
 from tests.conftest import ROOT
-from tests.index.test_reliability import CHILD, make_corpus
+from tests.helpers import CHILD, make_corpus
 
 QUESTION = "which report mentions the harbour?"
 

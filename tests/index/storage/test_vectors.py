@@ -7,7 +7,7 @@ import numpy as np
 from index.storage import vectors
 from index.engine import Engine
 from index.storage.local_store import LocalStore as Store
-from tests.index.test_reliability import make_corpus
+from tests.helpers import make_corpus
 
 
 def clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
