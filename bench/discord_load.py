@@ -9,8 +9,9 @@ The bot (bot/discord/client.py) connects to the fake Discord of the tests (gatew
 heartbeat every 0.2 s) and answers /ask from the real packaged model and reader over the seed article and
 tests/fixtures/news (the shared corpus), with the [discord] defaults (cooldown, workers, max_queued) unless
 given, and the channel and server rates off: the bench measures what the machine answers (the crowd puts a
-third of its questions in each server's one channel, far past the default 20 a minute a channel). Two runs: a burst (every question sent at once) and a steady crowd (the questions spread evenly over
---spread s). Each prints: answered / told to retry / lost / answered twice, the reply time of the answers
+third of its questions in each server's one channel, far past the default 20 a minute a channel). Two runs: a
+burst (every question sent at once) and a steady crowd (the questions spread evenly over --spread s). Each
+prints: answered / told to retry / lost / answered twice, the reply time of the answers
 (p50, p95: from the interaction's dispatch to the follow-up that carries the answer), the p95 of the
 "try again" lines, and the longest gap between two heartbeats. Nothing is written to disk but a temporary index.
 """
@@ -61,7 +62,8 @@ def main() -> None:
         print(f"indexed {report.added} articles; load average {os.getloadavg()[0]:.2f}; cpus {os.cpu_count()}; "
               f"[discord] workers {d.workers}, max_queued {d.max_queued}, "
               f"cooldown_seconds {d.cooldown_seconds}, channel_questions {d.channel_questions} per "
-              f"{d.channel_window_seconds:.0f} s, server_questions {d.server_questions} per {d.server_window_seconds:.0f} s")
+              f"{d.channel_window_seconds:.0f} s, server_questions {d.server_questions} per "
+              f"{d.server_window_seconds:.0f} s")
         engine.warm_up()
         started = time.monotonic()
         engine.ask("who backed the Syrian army offensive?")

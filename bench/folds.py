@@ -120,7 +120,8 @@ def token_f1(pred: str, golds: list[str]) -> float:
 class Bench:
     def __init__(self, no_time: bool = False, reader: Path | None = None) -> None:
         base = load_settings()
-        tag = f"c{base.chunking.max_chars}o{base.chunking.overlap_sentences}{'t' if base.chunking.title_context else 'n'}"
+        chunking = base.chunking
+        tag = f"c{chunking.max_chars}o{chunking.overlap_sentences}{'t' if chunking.title_context else 'n'}"
         self.base = base
         self.engines: dict[str, Engine] = {}
         self.questions: dict[str, list[dict[str, Any]]] = {}
@@ -190,8 +191,10 @@ class Bench:
         pq = self.per_question(config, timed)
         table = {}
         for name in SETS:
-            rows = [v for k, v in pq.items() if k.startswith(name + ":") and (which is None or half(k.split(":", 1)[1]) == which)]
-            table[name] = {m: float(np.mean([r[m] for r in rows])) for m in ("r1", "r5", "mrr", "hl1")} | {"n": len(rows)}
+            rows = [v for k, v in pq.items()
+                    if k.startswith(name + ":") and (which is None or half(k.split(":", 1)[1]) == which)]
+            table[name] = ({m: float(np.mean([r[m] for r in rows])) for m in ("r1", "r5", "mrr", "hl1")}
+                           | {"n": len(rows)})
         return table
 
     def objective(self, config: dict[str, float], which: str) -> float:
@@ -246,7 +249,8 @@ def main() -> int:
         for label, config, w, c in rows:
             mw, mc = bench.metrics(config, w), bench.metrics(config, c)
             for s in SETS:
-                log(f"| {label} | {w} | {s} | {mw[s]['r1']:.3f} | {mc[s]['r1']:.3f} | {mw[s]['r5']:.3f} | {mc[s]['r5']:.3f} |")
+                log(f"| {label} | {w} | {s} | {mw[s]['r1']:.3f} | {mc[s]['r1']:.3f} | {mw[s]['r5']:.3f} | "
+                    f"{mc[s]['r5']:.3f} |")
     log("")
     log("## Shipped constants, whole sets: " + json.dumps(shipped))
     variants = {"shipped": (shipped, True), "without asked_at": (shipped, False),
@@ -293,10 +297,12 @@ def floors_and_answers(bench: Bench, config: dict[str, float], report: dict[str,
         floor = float(np.quantile(mine, 0.025))
         other = np.array([b for h, b, *_ in answerable if h == c])
         cells = [f"{np.mean(np.array(v) < floor):.3f} rejected" for v in rejects.values()]
-        log(f"| {w} | {floor:.3f} | {np.mean(mine >= floor):.3f} | {np.mean(other >= floor):.3f} | " + " | ".join(cells) + " |")
+        log(f"| {w} | {floor:.3f} | {np.mean(mine >= floor):.3f} | {np.mean(other >= floor):.3f} | "
+            + " | ".join(cells) + " |")
         report[f"floor chosen on {w}"] = floor
     log("\n## One-line answer: confidence threshold (right = token F1 >= 0.5 against a gold answer)")
-    log("| threshold chosen on | threshold | set | right (check) | shown (check) | e2e F1, all questions (check) | F1 if always shown |")
+    log("| threshold chosen on | threshold | set | right (check) | shown (check) | e2e F1, all questions (check) "
+        "| F1 if always shown |")
     log("|---|---:|---|---:|---:|---:|---:|")
     for w, c in (("A", "B"), ("B", "A")):
         cand = [(a.answer.confidence if a.answer else 0.0, token_f1(a.answer.text, g) if a.answer else 0.0)

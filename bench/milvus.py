@@ -371,7 +371,7 @@ def throughput(articles: int, runs: int) -> None:
                 say(f"| {i + 1} | {label} | {chunks} | {wall:.1f} | {chunks / wall:.1f} | "
                     f"{size / 1e6 / wall * 3600:.1f} | {peak:.0f} | {dir_bytes(folder) / 1e6:.1f} |")
                 shutil.rmtree(folder)
-        ratios = [m / l for l, m in zip(per["local"], per["Milvus Lite"])]
+        ratios = [m / loc for loc, m in zip(per["local"], per["Milvus Lite"])]
         say()
         ratio = statistics.median(ratios)
         say(f"median wall: local {statistics.median(per['local']):.1f} s, "

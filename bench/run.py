@@ -237,7 +237,8 @@ def found_rate(run: list[dict[str, Any]]) -> float:
     return sum(1 for a in run if a["found"]) / max(len(run), 1)
 
 
-def holdout(corpus: list[dict[str, Any]], questions: list[dict[str, Any]], every: int) -> tuple[set[str], list[dict[str, Any]]]:
+def holdout(corpus: list[dict[str, Any]], questions: list[dict[str, Any]],
+            every: int) -> tuple[set[str], list[dict[str, Any]]]:
     """Every ``every``-th article (by id) left out, and the questions about them that no kept article
     answers (by the scorer's answer match): questions the held-out index truly cannot answer."""
     ids = sorted(rec["id"] for rec in corpus)
@@ -263,10 +264,12 @@ def main() -> int:
     ap.add_argument("--keyword-weight", type=float, help="search.keyword_weight (default: config)")
     ap.add_argument("--candidates", type=int, help="search.candidates (default: config)")
     ap.add_argument("--floor", type=float, help="search.relevance_floor (default: config)")
-    ap.add_argument("--holdout-every", type=int, default=4, help="leave out every n-th article for the nothing-found check (0: skip)")
+    ap.add_argument("--holdout-every", type=int, default=4,
+                    help="leave out every n-th article for the nothing-found check (0: skip)")
     ap.add_argument("--encode-sample", type=int, default=1000, help="chunks for the bare-model encode rate")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold `quotebot ask` timing")
-    ap.add_argument("--rebuild", action="store_true", help="build the main index again (its indexing speed is re-measured)")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="build the main index again (its indexing speed is re-measured)")
     ap.add_argument("--quantize", action="store_true", help="model.quantize = true: int8 indexing (separate indexes)")
     ap.add_argument("--no-rerank", action="store_true", help="rerank.enabled = false (the fused ranking alone)")
     ap.add_argument("--no-asked-at", action="store_true", help="ignore the questions' asked_at (no date preference)")
@@ -276,10 +279,12 @@ def main() -> int:
     corpus_path = folder / "corpus.jsonl"
     questions = load_jsonl(folder / "questions.jsonl")
     base = load_settings()
-    chunking = replace(base.chunking, **{k: v for k, v in (("max_chars", args.max_chars), ("overlap_sentences", args.overlap)) if v is not None})
+    chunking = replace(base.chunking, **{k: v for k, v in (("max_chars", args.max_chars),
+                                                           ("overlap_sentences", args.overlap)) if v is not None})
     if args.no_title:
         chunking = replace(chunking, title_context=False)
-    search = replace(base.search, **{k: v for k, v in (("keyword_weight", args.keyword_weight), ("candidates", args.candidates),
+    search = replace(base.search, **{k: v for k, v in (("keyword_weight", args.keyword_weight),
+                                                      ("candidates", args.candidates),
                                                       ("relevance_floor", args.floor)) if v is not None})
     tag = f"c{chunking.max_chars}o{chunking.overlap_sentences}{'t' if chunking.title_context else 'n'}"
     model = replace(base.model, quantize=args.quantize or base.model.quantize)
@@ -357,11 +362,13 @@ def main() -> int:
         "bare model encode chunks/s": bare_rate, "bare sample": bare_n,
         "warm ask p50 ms": pct(lat, 50), "warm ask p95 ms": pct(lat, 95),
         "cold ask s": cold[0] if cold else None, "cold ask how": cold[2] if cold else None,
-        "peak RSS MB (index + ask, this process)": rss_engine, "peak RSS MB (cold ask process)": cold[1] if cold else None,
+        "peak RSS MB (index + ask, this process)": rss_engine,
+        "peak RSS MB (cold ask process)": cold[1] if cold else None,
     }
     results["bench seconds"] = time.perf_counter() - t_all
     print_table(results, settings)
-    variant = ("-int8" if model.quantize else "") + ("-norerank" if args.no_rerank else "") + ("-noasked" if args.no_asked_at else "")
+    variant = (("-int8" if model.quantize else "") + ("-norerank" if args.no_rerank else "")
+               + ("-noasked" if args.no_asked_at else ""))
     out = OUT / f"{args.set}{variant}-results.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"\n(JSON: {out.relative_to(ROOT)}; whole run {results['bench seconds']:.0f} s)")
@@ -380,8 +387,10 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     print()
     print("| speed and memory | |")
     print("|---|---|")
-    print(f"| indexing (ingest: read, chunk, embed, store; built {s['index built']}) | {s['index chunks/s']:.1f} chunks/s ({s['index seconds']:.0f} s) |")
-    print(f"| bare sentence-transformers encode, same texts | {s['bare model encode chunks/s']:.1f} chunks/s ({s['bare sample']} chunks) |")
+    print(f"| indexing (ingest: read, chunk, embed, store; built {s['index built']}) | {s['index chunks/s']:.1f} "
+          f"chunks/s ({s['index seconds']:.0f} s) |")
+    print(f"| bare sentence-transformers encode, same texts | {s['bare model encode chunks/s']:.1f} chunks/s "
+          f"({s['bare sample']} chunks) |")
     print(f"| warm ask, one question per call | p50 {s['warm ask p50 ms']:.1f} ms, p95 {s['warm ask p95 ms']:.1f} ms |")
     if s["cold ask s"] is not None:
         print(f"| cold `{s['cold ask how']}` (new process, median of 3) | {s['cold ask s']:.2f} s |")
@@ -389,7 +398,8 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     print(f"| peak RSS, index + warm asks in one process | {s['peak RSS MB (index + ask, this process)']:.0f} MB |")
     print()
     keys = [("answer_recall@1", "R@1"), ("answer_recall@5", "R@5"), ("answer_recall@10", "R@10"), ("mrr@10", "MRR@10"),
-            ("article_hit@5", "art@5"), ("answer_in_highlight@1", "HL@1"), ("mean_passage_chars", "chars"), ("found_rate", "found")]
+            ("article_hit@5", "art@5"), ("answer_in_highlight@1", "HL@1"), ("mean_passage_chars", "chars"),
+            ("found_rate", "found")]
     print("| system (top 10, passages cut at 1,200 chars) | " + " | ".join(h for _, h in keys) + " |")
     print("|---|" + "---:|" * len(keys))
     for name, m in r["metrics"].items():

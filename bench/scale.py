@@ -79,8 +79,6 @@ def bench_vectors(n: int, dim: int = 384, queries: int = 300) -> None:
 
 
 def bench_ask(chunks: int, folder: Path) -> None:
-    from dataclasses import replace
-
     from index.ingest.chunking import chunk_text
     from index.config import load_settings
     from index.engine import Engine
@@ -90,7 +88,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
     from index.types import Article
 
     corpus = [json.loads(line) for line in (EVAL / "realtimeqa" / "corpus.jsonl").open(encoding="utf-8")]
-    questions = [json.loads(line)["question"] for line in (EVAL / "realtimeqa" / "questions.jsonl").open(encoding="utf-8")]
+    questions = [json.loads(line)["question"]
+                 for line in (EVAL / "realtimeqa" / "questions.jsonl").open(encoding="utf-8")]
     settings = load_settings(index_dir=folder)
     built = not (folder / "quotebot.sqlite3").exists()
     if built:
@@ -102,7 +101,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
         t = time.perf_counter()
         while total < chunks:
             for rec in corpus:
-                art = Article(f"{rec['id']}#{rep}", rec.get("title") or "", rec["text"], rec.get("source"), rec.get("url"), rec.get("date"))
+                art = Article(f"{rec['id']}#{rep}", rec.get("title") or "", rec["text"], rec.get("source"),
+                              rec.get("url"), rec.get("date"))
                 cs = chunk_text(art.id, art.text, max_chars=settings.chunking.max_chars)
                 if not cs:
                     continue
@@ -123,7 +123,8 @@ def bench_ask(chunks: int, folder: Path) -> None:
     stats = engine.stats()
     # The per-chunk text caches (stems, sentences) help a long-running bot; the repeated corpus would
     # flatter them, so the second pass empties them before every question.
-    for label, clear in (("warm single-question Engine.ask", False), ("same, text caches emptied before each question", True)):
+    for label, clear in (("warm single-question Engine.ask", False),
+                         ("same, text caches emptied before each question", True)):
         times = []
         for q in questions:
             if clear:

@@ -70,8 +70,8 @@ def score(questions: Sequence[Mapping[str, Any]], run: Iterable[Mapping[str, Any
         ``answer_in_highlight@k`` (when the run has highlights), ``mrr@10`` and ``found_rate``.
     """
     by_id: dict[str, Mapping[str, Any]] = {}
-    for answer in run:
-        by_id[str(answer.get("id"))] = answer
+    for given in run:
+        by_id[str(given.get("id"))] = given
     wanted = {str(q["id"]) for q in questions}
     n = len(questions)
     first: list[int] = []

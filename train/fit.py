@@ -8,7 +8,6 @@ carries the work to a lent machine), else on the CPU.
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -102,7 +101,8 @@ def run(train: Sequence[Example], heldout: Sequence[Example], base_model: str, o
     started = time.monotonic()
     model.train()
     for step in range(recipe.steps):
-        lo = ((recipe.prior_steps + step) * recipe.questions_per_step) % max(1, len(examples) - recipe.questions_per_step)
+        per_step = recipe.questions_per_step
+        lo = ((recipe.prior_steps + step) * per_step) % max(1, len(examples) - per_step)
         chunk = examples[lo:lo + recipe.questions_per_step]
         loss, rank_loss, span_loss = _loss(model, tokenizer, chunk, per_q, recipe)
         loss.backward()
@@ -146,7 +146,8 @@ def _loss(model, tokenizer, examples: Sequence[Example], per_q: int, recipe: Rec
     return total, rank_loss.detach(), span_loss.detach()
 
 
-def evaluate(model, tokenizer, heldout: Sequence[Example], recipe: Recipe, batch_questions: int = 16) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def evaluate(model, tokenizer, heldout: Sequence[Example], recipe: Recipe,  # type: ignore[no-untyped-def]
+             batch_questions: int = 16) -> dict[str, float]:
     """Held-out listwise loss, span loss, and how often the answering passage ranks first."""
     import torch
 

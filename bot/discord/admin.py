@@ -88,7 +88,8 @@ def server_lines(engine: Engine, model: str, guild_id: int) -> list[str]:
     newest = max((f.last_new for f in feeds if f.last_new), default=None)
     helpful, unhelpful = FeedbackLog(folder).counts()
     return [
-        f"**This server's index:** {index_line(engine, model)}" + (f" · last changed {_when(updated)}" if updated else ""),
+        f"**This server's index:** {index_line(engine, model)}"
+        + (f" · last changed {_when(updated)}" if updated else ""),
         f"**Feeds:** {len(feeds)} followed, last new article {_when(newest)} (/feeds lists them)" if feeds
         else "**Feeds:** none followed (add one with /follow)",
         f"**Votes:** {helpful} helpful, {unhelpful} not helpful (`quotebot feedback --server {guild_id}` exports them)"

@@ -229,7 +229,8 @@ def _title(rank: int, p: Passage) -> str:
 
 def page_embeds(passages: Sequence[Passage], first_rank: int) -> list[discord.Embed]:
     """One embed per passage, the quotes sharing what the titles and footers leave of 6000 chars."""
-    heads = [(_title(first_rank + n, p), footer_text(p, first_rank + n), date_line(p) + "\n") for n, p in enumerate(passages)]
+    heads = [(_title(first_rank + n, p), footer_text(p, first_rank + n), date_line(p) + "\n")
+             for n, p in enumerate(passages)]
     fixed = sum(dlen(t) + dlen(f) + dlen(d) for t, f, d in heads)
     budget = min(DESCRIPTION_LIMIT - max(dlen(d) for _, _, d in heads) if heads else DESCRIPTION_LIMIT,
                  (EMBED_TOTAL_LIMIT - fixed) // max(1, len(passages)))
@@ -335,8 +336,8 @@ def embed_chars(embed: dict) -> int:
     """Characters of a sent embed that count towards the 6000 total (for checks and tests)."""
     n = dlen(embed.get("title") or "") + dlen(embed.get("description") or "")
     n += dlen((embed.get("footer") or {}).get("text") or "") + dlen((embed.get("author") or {}).get("name") or "")
-    for field in embed.get("fields", []) or []:
-        n += dlen(field.get("name", "")) + dlen(field.get("value", ""))
+    for shown in embed.get("fields", []) or []:
+        n += dlen(shown.get("name", "")) + dlen(shown.get("value", ""))
     return n
 
 

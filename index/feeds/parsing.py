@@ -60,7 +60,8 @@ def _entry_date(entry: dict) -> str | None:
     for key in ("published_parsed", "updated_parsed"):  # a format feedparser reads and we don't: UTC
         parsed = entry.get(key)
         if parsed:
-            return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
+            year, month, day_of_month, hour, minute, second = parsed[:6]
+            return datetime(year, month, day_of_month, hour, minute, second, tzinfo=timezone.utc).isoformat()
     return None
 
 

@@ -25,6 +25,7 @@ from index.ingest.articles import Failure
 from index.types import Article
 
 if TYPE_CHECKING:
+    from index.config import FetchSettings
     from index.engine import Engine
     from index.indexing import IngestReport
     from index.ingest.fetch import Fetched, Fetcher
@@ -51,7 +52,7 @@ def is_due(feed: Feed, interval_minutes: int, now: datetime) -> bool:
 # -- following -------------------------------------------------------------------------------------
 
 
-def _fetch_one(url: str, settings) -> Fetched:  # type: ignore[no-untyped-def]
+def _fetch_one(url: str, settings: FetchSettings) -> Fetched:
     from index.ingest.fetch import FetchError, fetch_all
 
     (result,) = fetch_all([url], settings)
@@ -132,7 +133,7 @@ class _Poll:
     new: int = 0
 
 
-async def _poll_feeds(polls: list[_Poll], settings) -> None:  # type: ignore[no-untyped-def]
+async def _poll_feeds(polls: list[_Poll], settings: FetchSettings) -> None:
     from index.ingest.fetch import FetchError, Fetcher
 
     async def one(fetcher: Fetcher, poll: _Poll) -> None:
@@ -316,9 +317,11 @@ def _settle(poll: _Poll, ingest: IngestReport | None, feeds: FeedList, now: date
         poll.failures += [Failure(feed.name, p) for p in poll.parsed.problems]
     retry = len(set(poll.failed) - set(given_up))
     fetched = poll.fetched
-    keep = retry or fetched is None or fetched.status == 304  # an entry to retry must not hide behind a 304
+    if retry or fetched is None or fetched.status == 304:  # an entry to retry must not hide behind a 304
+        etag, last_modified = feed.etag, feed.last_modified
+    else:
+        etag, last_modified = fetched.etag, fetched.last_modified
     error = f"{len(poll.failed)} entries failed (first: {poll.failures[0].reason})" if poll.failed else None
     feeds.record(replace(
-        feed, title=poll.parsed.title if poll.parsed else feed.title,
-        etag=feed.etag if keep else fetched.etag, last_modified=feed.last_modified if keep else fetched.last_modified,
+        feed, title=poll.parsed.title if poll.parsed else feed.title, etag=etag, last_modified=last_modified,
         last_checked=now.isoformat(), last_new=now.isoformat() if poll.new else feed.last_new, last_error=error))

@@ -33,7 +33,8 @@ JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 # Embedding speed of the default model on 2 CPU cores (bench/text_scale.py), for the refusal message.
 EMBED_MB_PER_MINUTE = 0.5
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,8 @@ def read_file(path: Path, max_bytes: int, max_article_bytes: int = MAX_ARTICLE_B
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            yield Failure(where, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit ([ingest] max_file_mb)")
+            yield Failure(where, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+                                 "([ingest] max_file_mb)")
             return
         data = path.read_bytes()
     except OSError as exc:
@@ -319,7 +321,9 @@ def article_from_page(fetched: Fetched, max_article_bytes: int = MAX_ARTICLE_BYT
         if isinstance(text, Failure):
             return text
         item = next(_read_text(text, fetched.final_url, where, max_article_bytes))
-        return replace(item, url=fetched.final_url, source=_host(fetched.final_url)) if isinstance(item, Article) else item
+        if isinstance(item, Article):
+            return replace(item, url=fetched.final_url, source=_host(fetched.final_url))
+        return item
     return Failure(where, f"not an article: the server sent {kind or 'no content type'} (only HTML and plain "
                           "text pages are indexed)")
 

@@ -136,11 +136,11 @@ def check_url(url: str, allow_private: bool) -> URL:
 
 def _reason(exc: BaseException) -> str:
     """A one-line reason for a network failure."""
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, _Refused):
             return f"refused: {seen} ({_PRIVATE_OFF})"
-        seen = seen.__cause__ or getattr(seen, "os_error", None)  # type: ignore[assignment]
+        seen = seen.__cause__ or getattr(seen, "os_error", None)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return f"TLS certificate not accepted ({exc.certificate_error})"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):

@@ -194,15 +194,15 @@ class LocalBackend:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with self._lock():
-                dim = dim()
-                create_store(self.folder, model, dim)
+                size = dim()
+                create_store(self.folder, model, size)
                 store = LocalStore(self.folder)
                 try:
                     if store.model != model:
                         raise IndexError_(f"index at {self.folder} was built with model '{store.model}', "
                                           f"not '{model}': index into a new folder (--index)")
-                    if store.dim != dim:
-                        raise IndexError_(f"index dimension {store.dim} differs from the model's {dim}")
+                    if store.dim != size:
+                        raise IndexError_(f"index dimension {store.dim} differs from the model's {size}")
                     writer = LocalWriter(store, self.exact_below)
                     try:
                         yield writer

@@ -175,7 +175,7 @@ class MilvusStore:
 
     def _fresh(self, key: str) -> bool:
         hit = self._stats.get(key)
-        return bool(hit) and time.monotonic() - hit[0] < STATS_TTL  # type: ignore[index]
+        return hit is not None and time.monotonic() - hit[0] < STATS_TTL
 
     def mean_tokens(self) -> float:
         return self._sample().mean_tokens

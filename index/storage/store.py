@@ -128,8 +128,9 @@ class Writer(Protocol):
     """One write session; ``commit`` makes its changes visible (the local backend holds them until then,
     Milvus shows each article once written, its record written last)."""
 
-    store: Store
-
+    @property
+    def store(self) -> Store:
+        """The index being written, as readers see it (read-only here, so a backend's own Store type fits)."""
     def delete(self, article_ids: Sequence[str]) -> int:
         """Remove articles with their chunks; returns chunks removed."""
     def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str) -> None:

@@ -47,7 +47,8 @@ def test_html_main_text_and_metadata():
 
 def test_jsonl_keeps_ids_and_names_the_bad_line():
     lines = [
-        json.dumps({"id": "a1", "title": "T1", "text": "First text.", "source": "S", "url": "http://u", "date": "2020-01-01"}),
+        json.dumps({"id": "a1", "title": "T1", "text": "First text.", "source": "S", "url": "http://u",
+                    "date": "2020-01-01"}),
         "{not json",
         json.dumps({"id": 7, "text": "Second title\nSecond body."}),
         json.dumps({"id": "a3", "title": "No text"}),

@@ -6,7 +6,6 @@ Every bad case must come back as one ``URL: reason`` line and leave what is alre
 from __future__ import annotations
 
 import asyncio
-import gzip
 import sqlite3
 import time
 from dataclasses import replace
@@ -19,7 +18,7 @@ from index.engine import Engine
 from index.ingest.fetch import FetchError, Fetched, Fetcher, GuardedResolver, fetch_all, forbidden_address
 from index.ingest.articles import Failure, article_from_page
 from tests.feeds_fixtures import storm
-from tests.http_server import LocalServer, http_server, serve  # noqa: F401 - the fixture
+from tests.http_server import LocalServer, serve
 
 LOCAL = FetchSettings(per_host_delay_s=0.0, allow_private_networks=True, timeout_s=5.0, connect_timeout_s=2.0)
 
@@ -155,7 +154,8 @@ def test_a_redirect_to_a_private_address_is_refused(http_server: LocalServer, mo
 @pytest.mark.parametrize(("address", "kind"), [
     ("127.0.0.1", "a loopback address"), ("::1", "a loopback address"), ("10.0.0.8", "a private address"),
     ("192.168.1.1", "a private address"), ("169.254.169.254", "a link-local address"),
-    ("fe80::1%eth0", "a link-local address"), ("224.0.0.1", "a multicast address"), ("0.0.0.0", "an unspecified address"),
+    ("fe80::1%eth0", "a link-local address"), ("224.0.0.1", "a multicast address"),
+    ("0.0.0.0", "an unspecified address"),
     ("::ffff:127.0.0.1", "a loopback address"), ("2002:7f00:1::", "a loopback address"),  # mapped, 6to4
     ("100.64.0.1", "not a public address"), ("240.0.0.1", "a reserved address"),
     ("93.184.216.34", None), ("2606:4700::1111", None),
@@ -201,7 +201,8 @@ def test_robots_that_cannot_be_read_stop_the_host_this_time_but_a_missing_one_al
     http_server.route("/a", storm())
     http_server.route("/robots.txt", "down", status=503)
     got = one(http_server.url("/a"))
-    assert isinstance(got, FetchError) and got.reason.startswith("robots.txt could not be read (503 Service Unavailable)")
+    assert isinstance(got, FetchError)
+    assert got.reason.startswith("robots.txt could not be read (503 Service Unavailable)")
     assert http_server.hits("/a") == 0
     http_server.route("/robots.txt", "gone", status=404)
     assert isinstance(one(http_server.url("/a")), Fetched)  # a new run reads robots.txt again

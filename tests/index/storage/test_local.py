@@ -99,7 +99,8 @@ def cli(args: list[str], config: Path, how: str, folder: Path) -> subprocess.Com
     if how == "permissions":
         preexec = _without_file_permission_override if os.geteuid() == 0 else None
         return subprocess.run(command, capture_output=True, text=True, timeout=120, preexec_fn=preexec)
-    if os.geteuid() != 0 or shutil.which("unshare") is None or subprocess.run(["unshare", "--mount", "true"]).returncode:
+    if (os.geteuid() != 0 or shutil.which("unshare") is None
+            or subprocess.run(["unshare", "--mount", "true"]).returncode):
         pytest.skip("a read-only mount needs root, unshare(1) and mount namespaces")
     mount = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'
     return subprocess.run(["unshare", "--mount", "sh", "-c", mount, str(folder), *command],
@@ -142,7 +143,8 @@ def test_a_read_only_index_answers_and_only_index_refuses(read_only_index, tmp_p
     assert indexed.returncode == 1 and "Traceback" not in indexed.stderr
     why = "is on a read-only file system" if how == "mount" else "is not writable by this user (permission denied)"
     assert indexed.stderr.strip() == (f"error: cannot write the index at {folder}: it {why}; the index is intact "
-                                      "and can still be asked. Make it writable, or index into another folder (--index)")
+                                      "and can still be asked. Make it writable, or index into another folder "
+                                      "(--index)")
     assert tree_digest(folder) == before
 
 
