@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.config import FetchSettings, load_settings  # noqa: E402
-from index.engine import EMBED_BATCH_CHUNKS, Engine  # noqa: E402
+from index.engine import Engine  # noqa: E402
 from index.feeds.follow_list import Feed, FeedList  # noqa: E402
 from index.feeds.polling import update  # noqa: E402
+from index.indexing import EMBED_BATCH_CHUNKS  # noqa: E402
 
 _WORDS = ("harbour council ferry storm river mayor budget school election hospital market bridge police "
           "court minister farmers prices rail strike festival museum water housing airport tram").split()
@@ -125,7 +126,7 @@ def main() -> None:
         settings = load_settings(index_dir=Path(tmp) / "index")
         settings = replace(settings, fetch=FetchSettings(allow_private_networks=True, per_host_delay_s=args.delay))
         engine = Engine(settings)
-        engine.embedder.encode(["warm up"])
+        engine.models.embedder.encode(["warm up"])
         feeds = FeedList(engine.folder)
         for f in range(args.feeds):
             host, port = servers[f].server_address[:2]
@@ -140,7 +141,7 @@ def main() -> None:
         texts = [engine._embed_text(a, c) for a in articles for c in engine._chunk(a)]
         started = time.perf_counter()
         for lo in range(0, len(texts), EMBED_BATCH_CHUNKS):
-            engine.embedder.encode_documents(texts[lo : lo + EMBED_BATCH_CHUNKS])
+            engine.models.embedder.encode_documents(texts[lo : lo + EMBED_BATCH_CHUNKS])
         embed_s = time.perf_counter() - started
     for server in servers:
         server.shutdown()

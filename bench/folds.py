@@ -137,7 +137,7 @@ class Bench:
         self.engines["realtimeqa-holdout"] = Engine(held)
         self.unanswerable = load_jsonl(EVAL / "squad2-dev" / "unanswerable.jsonl")
         first = next(iter(self.engines.values()))
-        self.encoder = CachedEncoder(first.embedder)
+        self.encoder = CachedEncoder(first.models.embedder)
         self.reader = CachedReader(Reader(reader) if reader else Reader())
         self.no_time = no_time
         self.results: dict[str, dict[str, dict[str, float]]] = {}

@@ -139,8 +139,8 @@ def answers(sets: Sequence[str]) -> None:
             f"{report.chunks} chunks copied); local {local.stats()['chunks']} chunks, "
             f"Milvus {milvus.stats()['chunks']}")
         # One encoder and one reading cache for both: the backends differ in what they retrieve, nothing else.
-        encoder = run.CachedEncoder(local.embedder)
-        run.READERS[id(milvus.reader)] = run.cached_reader(local)  # type: ignore[assignment]
+        encoder = run.CachedEncoder(local.models.embedder)
+        run.READERS[id(milvus.models.reader)] = run.cached_reader(local)  # type: ignore[assignment]
         questions = run.load_jsonl(folder / "questions.jsonl")
         unanswerable = run.load_jsonl(folder / "unanswerable.jsonl") if (folder / "unanswerable.jsonl").exists() else []
         results = {}

@@ -102,9 +102,9 @@ READERS: dict[int, CachedReader] = {}
 
 def cached_reader(engine: Engine) -> CachedReader | None:
     """One caching wrapper per engine reader, shared by every run of this process."""
-    if engine.reader is None:
+    if engine.models.reader is None:
         return None
-    return READERS.setdefault(id(engine.reader), CachedReader(engine.reader))
+    return READERS.setdefault(id(engine.models.reader), CachedReader(engine.models.reader))
 
 
 def build(settings: Settings, corpus: Path, keep: set[str] | None = None, again: bool = False) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def build(settings: Settings, corpus: Path, keep: set[str] | None = None, again:
                 if rec["id"] in keep:
                     f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     engine = Engine(settings)
-    engine.embedder  # load the model outside the timed part
+    engine.models.embedder  # load the model outside the timed part
     t = time.perf_counter()
     report = engine.ingest([source])
     seconds = time.perf_counter() - t
@@ -302,7 +302,7 @@ def main() -> int:
     built = build(settings, corpus_path, again=args.rebuild)
     engine = Engine(settings)
     engine.warm_up()
-    encoder = CachedEncoder(engine.embedder)
+    encoder = CachedEncoder(engine.models.embedder)
 
     # Warm latency: one question per call, model and index loaded, as the bot and `chat` see it.
     lat = []

@@ -135,7 +135,7 @@ def bench_ask(chunks: int, folder: Path) -> None:
             times.append(time.perf_counter() - t)
         print(f"ask: {stats['chunks']:,} chunks, {len(questions)} questions, {label}: {pct(times)}", flush=True)
     scope = " (this process also built the index: run again for asking alone)" if built else ""
-    print(f"peak RSS {rss_mb():,.0f} MB{scope}; encoder {type(engine.query_encoder).__name__}")
+    print(f"peak RSS {rss_mb():,.0f} MB{scope}; encoder {type(engine.models.query_encoder).__name__}")
 
 
 def main() -> None:

@@ -1,170 +1,60 @@
 """The one object both front ends call: ingest files, answer questions, describe the index.
 
-It owns the lazily loaded model, the store for reading, and the write path (one writer at a time,
-across threads by a lock and across processes by a lock file). Questions asked while an ingest runs are
-answered from the last committed state.
+It holds the models (index.models.loaded, shareable between engines), the store for reading, and the write
+sessions (one writer at a time, across threads by a lock and across processes by a lock file); what a write
+does article by article is index.indexing. Questions asked while an ingest runs are answered from the last
+committed state.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import threading
 import time
 from datetime import date, datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.ingest.chunking import chunk_text
 from index.ingest.cleaning import not_utf8
 from index.config import Settings
-from index.models.embedding import Embedder, load_embedder, load_query_encoder
 from index.ranking import timeframe
-from index.errors import IndexError_, InputError, ModelError
+from index.errors import IndexError_, InputError
 from index.ingest.articles import Failure, article_from_page, find_files, read_bytes, read_file
-from index.models.reader import SHIPPED, Reader
+from index.indexing import FileProgress, IngestReport, Item, Page, Shard, copy_articles, in_shard, is_url, write_items
+from index.models.loaded import Models
 from index.ranking.search import Searcher
 from index.storage.factory import open_backend
-from index.storage.store import Backend, Store, Writer, content_hash
-from index.types import Answer, Article, Chunk
+from index.storage.store import Backend, Store
+from index.types import Answer
 
 MAX_QUESTION_CHARS = 2000
-EMBED_BATCH_CHUNKS = 512
-COMMIT_EVERY_SECONDS = 30.0
-# Part of every article's content hash: bump it when chunking's rules change, so that re-indexing
-# re-chunks unchanged articles (2: promo lines between paragraphs are in no chunk).
-CHUNKING_RULES = 2
 
 AskedAt = date | datetime | str | None
 """When a question was asked: a date, a datetime, an ISO string, or None for now."""
-
-FileProgress = Callable[[int, int, int], None]
-"""Called as (files done, files in all, chunks embedded so far); links count as files."""
-
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-Shard = tuple[int, int]
-"""(i, n): this process indexes the i-th of n shares of the articles (0 <= i < n), by a hash of their ids."""
-
-
-def in_shard(key: str, shard: Shard | None) -> bool:
-    """Whether the article (or link) ``key`` falls to ``shard``: the same share on every machine."""
-    if shard is None:
-        return True
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
-    return int.from_bytes(digest[:8], "big") % shard[1] == shard[0]
-
-
-def is_url(item: str | Path) -> bool:
-    """Whether an input to ``ingest`` is a link (``scheme://...``) rather than a path."""
-    return isinstance(item, str) and bool(_URL.match(item))
-
-
-@dataclass(frozen=True)
-class Page:
-    """A fetched page's article with what to send next time to learn it is unchanged (a conditional GET)."""
-
-    article: Article
-    url: str  # as asked
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-Item = Article | Failure | Page
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did, article by article."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    other_shards: int = 0  # articles left to the other processes of an ``--shard`` run
-    chunks: int = 0
-    failed: list[Failure] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def wrote(self, chunks: int, existed: bool) -> None:
-        """Count an article just written: replaced when it was indexed before, else added."""
-        self.chunks += chunks
-        if existed:
-            self.updated += 1
-        else:
-            self.added += 1
-
-    def summary(self) -> str:
-        shards = f", {self.other_shards} left to other shards" if self.other_shards else ""
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{len(self.failed)} failed{shards} ({self.chunks} chunks embedded in {self.seconds:.1f} s)")
-
-    def to_dict(self) -> dict[str, object]:
-        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "other_shards": self.other_shards,
-                "failed": [{"where": f.where, "reason": f.reason} for f in self.failed],
-                "chunks": self.chunks, "seconds": round(self.seconds, 3)}
 
 
 class Engine:
     """Quotebot's engine over one index: a folder (its side files: feeds, votes) and the store ``[store]``
     names, which is the folder itself by default (``index.storage.store``)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, models: Models | None = None,
+                 on_change: Callable[[IngestReport], None] | None = None) -> None:
+        """``models``: another engine's, to share one copy in memory (they must be for the same ``[model]``);
+        ``on_change`` is called after each ingest that added or updated articles (not after one that only
+        found them unchanged)."""
+        if models is not None and models.settings != settings.model:
+            raise ValueError(f"models for {models.settings} given to an engine whose [model] is {settings.model}")
         self.settings = settings
         self.folder = settings.index_path
         self.backend: Backend = open_backend(settings)
-        self._embedder: Embedder | None = None
-        self._fast: Embedder | None | bool = None
+        self.models = models if models is not None else Models(settings.model, settings.rerank.enabled)
+        self.on_change = on_change
         self._store: Store | None = None
-        self._reader: Reader | None = None
-        self._load_lock = threading.Lock()
+        self._store_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
-    # -- lazy parts -----------------------------------------------------------------------------
-    @property
-    def embedder(self) -> Embedder:
-        with self._load_lock:
-            if self._embedder is None:
-                self._embedder = load_embedder(self.settings.model)
-            return self._embedder
-
-    @property
-    def query_encoder(self) -> Embedder:
-        """What encodes questions: the loaded model if it is loaded, else its cached ONNX export, else the model."""
-        with self._load_lock:
-            if self._embedder is None and self._fast is None:
-                self._fast = load_query_encoder(self.settings.model) or False
-            fast = self._fast if self._embedder is None else None
-        return fast or self.embedder  # type: ignore[return-value]
-
-    def _export_query_encoder(self) -> None:
-        """Once the full model is loaded, cache its export for later processes (index.models.query_encoder makes
-        it once per process and model, and logs why when it won't)."""
-        export = getattr(self._embedder, "export_query_encoder", None)
-        if export is not None:
-            export()
-
-    @property
-    def reader(self) -> Reader | None:
-        """The shipped re-ranker and answer reader (onnxruntime, no torch), or None when disabled."""
-        if not self.settings.rerank.enabled:
-            return None
-        with self._load_lock:
-            if self._reader is None:
-                try:
-                    self._reader = Reader()
-                except (OSError, ValueError, RuntimeError) as exc:
-                    raise ModelError(f"cannot load the re-ranker from {SHIPPED} ({exc}); reinstall quotebot, "
-                                     "or set [rerank] enabled = false") from None
-            return self._reader
-
     def warm_up(self) -> None:
-        """Load the model and open the index now rather than on the first question."""
-        self.embedder.encode(["warm up"])
-        if self.reader is not None:
-            self.reader.read("warm up", ["warm up"])
+        """Load the models and open the index now rather than on the first question."""
+        self.models.warm_up()
         if self.has_index():
             self.store.warm()
 
@@ -174,7 +64,7 @@ class Engine:
 
     @property
     def store(self) -> Store:
-        with self._load_lock:
+        with self._store_lock:
             if self._store is None:
                 store = self.backend.open()
                 want = self.settings.model.name
@@ -225,10 +115,10 @@ class Engine:
                 raise InputError(f"{exc}{where(i)}") from None
             frames.append(timeframe.frame(q, day, since, until))
         store = self.store
-        searcher = Searcher(store, self.query_encoder, self.settings.search, self.settings.chunking.max_chars,
-                            reader=self.reader, reading=self.settings.rerank, sources=sources)
+        searcher = Searcher(store, self.models.query_encoder, self.settings.search, self.settings.chunking.max_chars,
+                            reader=self.models.reader, reading=self.settings.rerank, sources=sources)
         answers = searcher.search_many(cleaned, k, ids, frames)
-        self._export_query_encoder()  # only does work when the slow path just loaded the full model
+        self.models.export_query_encoder()  # only does work when the slow path just loaded the full model
         return answers
 
     # -- writing --------------------------------------------------------------------------------
@@ -315,86 +205,16 @@ class Engine:
             self.folder.mkdir(parents=True, exist_ok=True)  # the side files' home (feeds, votes), whichever store
         except OSError:
             pass  # a local store says why in one line; a Milvus one needs the folder only for side files
-        with self._write_lock, self.backend.writing(self.settings.model.name, lambda: self.embedder.dim,
+        with self._write_lock, self.backend.writing(self.settings.model.name, lambda: self.models.embedder.dim,
                                                     sources) as writer:
-            self._write(items, writer, report, total_files, progress, shard)
+            write_items(items, writer, self.models.embedder, self.settings.chunking, report, total_files, progress,
+                        shard)
             writer.commit()
-        self._export_query_encoder()
+        self.models.export_query_encoder()
         report.seconds = time.monotonic() - started
+        if self.on_change is not None and (report.added or report.updated):
+            self.on_change(report)
         return report
-
-    def _write(self, items: Iterable[Item | int], writer: Writer, report: IngestReport,
-               total_files: int, progress: FileProgress | None, shard: Shard | None = None) -> None:
-        chunking = self.settings.chunking
-        salt = (f"{CHUNKING_RULES}/{chunking.max_chars}/{chunking.overlap_sentences}/{chunking.title_context}/"
-                f"{self.embedder.max_tokens}")
-        seen: dict[str, str] = {}  # article id -> where it was first read
-        pending: list[tuple[Article, list[Chunk], str, bool]] = []
-        last_commit = time.monotonic()
-
-        def flush() -> None:
-            nonlocal last_commit
-            if not pending:
-                return
-            texts = [self._embed_text(a, c) for a, chunks, _, _ in pending for c in chunks]
-            vectors = self.embedder.encode_documents(texts)
-            pos = 0
-            for article, chunks, digest, existed in pending:
-                writer.add(article, chunks, vectors[pos : pos + len(chunks)], digest)
-                pos += len(chunks)
-                report.wrote(len(chunks), existed)
-            pending.clear()
-            if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
-                writer.commit()
-                last_commit = time.monotonic()
-
-        files_done = 0
-        for item in items:
-            if isinstance(item, int):
-                files_done = item
-                if progress:
-                    progress(files_done, total_files, report.chunks + sum(len(p[1]) for p in pending))
-                continue
-            if isinstance(item, Failure):
-                report.failed.append(item)
-                continue
-            page = item if isinstance(item, Page) else None
-            item = page.article if page else item
-            if not page and not in_shard(item.id, shard):  # a link was sharded by its URL, before fetching
-                report.other_shards += 1
-                continue
-            if item.id in seen:
-                report.failed.append(Failure(item.origin or item.id, f"duplicate article id '{item.id}' (first at "
-                                             f"{seen[item.id]}); the first one was kept"))
-                continue
-            seen[item.id] = item.origin or "an earlier input"
-            digest = content_hash(item, salt)
-            old = writer.store.article_hashes([item.id]).get(item.id)
-            if page:  # written with the article, in its transaction: a failed run remembers no validators
-                writer.set_page(page.url, item.id, page.etag, page.last_modified)
-            if old == digest:
-                report.unchanged += 1
-                continue
-            pending.append((item, self._chunk(item), digest, old is not None))
-            if sum(len(p[1]) for p in pending) >= EMBED_BATCH_CHUNKS:
-                flush()
-        flush()
-        if progress:
-            progress(total_files, total_files, report.chunks)
-
-    def _chunk(self, article: Article) -> list[Chunk]:
-        settings = self.settings.chunking
-        embedder = self.embedder
-        reserved = embedder.count_tokens([article.title])[0] if settings.title_context and article.title else 0
-        return chunk_text(article.id, article.text, max_chars=settings.max_chars,
-                          overlap_sentences=settings.overlap_sentences, max_tokens=embedder.max_tokens,
-                          reserved_tokens=reserved, count_tokens=embedder.count_tokens)
-
-    def _embed_text(self, article: Article, chunk: Chunk) -> str:
-        """What the model reads: the title as context, then the verbatim chunk."""
-        if self.settings.chunking.title_context and article.title:
-            return f"{article.title}\n{chunk.text}"
-        return chunk.text
 
     def migrate(self, target: Backend, progress: Callable[[int], None] | None = None) -> IngestReport:
         """Copy every article, with its chunks and vectors, into ``target``: nothing is embedded again.
@@ -406,19 +226,7 @@ class Engine:
         report = IngestReport()
         source = self.store
         with target.writing(source.model, lambda: source.dim) as writer:
-            last_commit = time.monotonic()
-            for n, stored in enumerate(source.stored(), 1):
-                old = writer.store.article_hashes([stored.article.id]).get(stored.article.id)
-                if old == stored.digest:
-                    report.unchanged += 1
-                else:
-                    writer.add(stored.article, stored.chunks, stored.vectors, stored.digest)
-                    report.wrote(len(stored.chunks), old is not None)
-                if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
-                    writer.commit()
-                    last_commit = time.monotonic()
-                if progress:
-                    progress(n)
+            copy_articles(source, writer, report, progress)
             writer.commit()
         report.seconds = time.monotonic() - started
         return report

@@ -17,9 +17,9 @@ def encode(self, texts, progress=None):
     time.sleep(0.01)
     return slow(self, texts, progress)
 fakes.HashEmbedder.encode = encode
-import index.engine as engine
-engine.EMBED_BATCH_CHUNKS = 6
-engine.COMMIT_EVERY_SECONDS = 0.0
+import index.indexing as indexing
+indexing.EMBED_BATCH_CHUNKS = 6
+indexing.COMMIT_EVERY_SECONDS = 0.0
 from bot.cli import main
 sys.exit(main(sys.argv[1:]))
 """

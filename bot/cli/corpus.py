@@ -21,7 +21,7 @@ def index_cmd(
     shard: Annotated[Optional[str], typer.Option("--shard", metavar="I/N", help="Index only share I of N (0 <= I < N) of the articles, by a hash of their ids: N processes, on one machine or many, given the same inputs and I = 0..N-1 index everything once between them (Milvus backend).", show_default=False)] = None,
 ) -> None:
     """Add or update articles from files, folders and links; unchanged ones are skipped."""
-    from index.engine import is_url
+    from index.indexing import is_url
 
     share = parse_shard(shard) if shard is not None else None
     engine = engine_for(index, config)

@@ -16,10 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from index.models.embedding import Embedder
-from index.engine import AskedAt, Engine, IngestReport
+from index.engine import AskedAt, Engine
 from index.errors import InputError
-from index.models.reader import Reader
+from index.indexing import IngestReport
 from index.types import Answer
 
 GUILDS = "guilds"  # under the shared index folder
@@ -77,42 +76,17 @@ def has_index(engine: Engine) -> bool:
     return engine.has_index()
 
 
-class GuildEngine(Engine):
-    """An Engine over one guild's folder that borrows the shared engine's models: one copy in memory,
-    however many servers the bot is in. Every write that changes the corpus is noted in its record."""
+def guild_engine(shared: Engine, folder: Path, guild_id: int) -> Engine:
+    """An Engine over one guild's folder with the shared engine's models (one copy in memory, however many
+    servers the bot is in); every ingest that changes the guild's corpus is noted in its record."""
+    settings = shared.settings
+    # A Milvus server holds every guild's collections side by side: each guild gets its own names.
+    store = replace(settings.store, collection=f"{settings.store.collection}_g{guild_id}")
 
-    def __init__(self, shared: Engine, folder: Path, guild_id: int) -> None:
-        settings = shared.settings
-        # A Milvus server holds every guild's collections side by side: each guild gets its own names.
-        store = replace(settings.store, collection=f"{settings.store.collection}_g{guild_id}")
-        super().__init__(replace(settings, index_dir=str(folder), store=store))
-        self.shared = shared
+    def noted(report: IngestReport) -> None:
+        update_record(folder, updated=now_iso())
 
-    def ingest(self, *args: Any, **kwargs: Any) -> IngestReport:
-        return self._noted(super().ingest(*args, **kwargs))
-
-    def ingest_items(self, *args: Any, **kwargs: Any) -> IngestReport:
-        return self._noted(super().ingest_items(*args, **kwargs))
-
-    def ingest_bytes(self, *args: Any, **kwargs: Any) -> IngestReport:
-        return self._noted(super().ingest_bytes(*args, **kwargs))
-
-    def _noted(self, report: IngestReport) -> IngestReport:
-        if report.added or report.updated:
-            update_record(self.folder, updated=now_iso())
-        return report
-
-    @property
-    def embedder(self) -> Embedder:
-        return self.shared.embedder
-
-    @property
-    def query_encoder(self) -> Embedder:
-        return self.shared.query_encoder
-
-    @property
-    def reader(self) -> Reader | None:
-        return self.shared.reader
+    return Engine(replace(settings, index_dir=str(folder), store=store), models=shared.models, on_change=noted)
 
 
 class Corpora:
@@ -134,7 +108,7 @@ class Corpora:
         with self._lock:
             engine = self._guilds.get(guild_id)
             if engine is None:
-                engine = self._guilds[guild_id] = GuildEngine(self.shared, self.folder_of(guild_id), guild_id)
+                engine = self._guilds[guild_id] = guild_engine(self.shared, self.folder_of(guild_id), guild_id)
             return engine
 
     def forget(self, guild_id: int) -> None:

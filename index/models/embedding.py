@@ -21,8 +21,17 @@ from index.errors import ModelError
 ProgressFn = Callable[[int, int], None]
 
 
-class Embedder(Protocol):
-    """What the engine needs from a model: a name, a dimension, a token budget and normalised vectors."""
+class QueryEncoder(Protocol):
+    """What answering needs from a model: questions in, normalised vectors out. Both the full model and its
+    torch-free ONNX export (index.models.query_encoder) are one."""
+
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class Embedder(QueryEncoder, Protocol):
+    """What indexing needs from a model: a name, a dimension, a token budget and normalised vectors."""
 
     name: str
     dim: int
@@ -52,7 +61,7 @@ def load_embedder(settings: ModelSettings) -> Embedder:
     return factory(settings)
 
 
-def load_query_encoder(settings: ModelSettings) -> Embedder | None:
+def load_query_encoder(settings: ModelSettings) -> QueryEncoder | None:
     """The verified ONNX export of a local model folder, if one is cached: questions without torch."""
     if settings.name in _REGISTRY or settings.device != "cpu":
         return None
@@ -64,29 +73,7 @@ def load_query_encoder(settings: ModelSettings) -> Embedder | None:
         return None
     from index.models import query_encoder
 
-    encoder = query_encoder.load(str(path), max_tokens)
-    if encoder is None:
-        return None
-    return _QueryOnly(settings.name, encoder)
-
-
-class _QueryOnly:
-    """Adapts the ONNX encoder to the Embedder interface for the question path."""
-
-    def __init__(self, name: str, encoder: Any) -> None:
-        self.name = name
-        self.dim = encoder.dim
-        self.max_tokens = encoder.max_tokens
-        self._encoder = encoder
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        raise NotImplementedError("the query encoder does not index")
-
-    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        return self._encoder.encode(texts)
-
-    def encode_documents(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        raise NotImplementedError("the query encoder does not index")
+    return query_encoder.load(str(path), max_tokens)
 
 
 def resolve_model_path(name: str) -> str:

@@ -80,7 +80,7 @@ def test_reindexing_a_changed_article_replaces_its_chunks(engine: Engine, tmp_pa
 def test_a_deleted_article_disappears_from_answers(engine: Engine) -> None:
     engine.ingest([FIXTURES / "news"])
     target = next(p.article_id for p in engine.ask("which ships led the Black Sea drills?").passages)
-    with engine.backend.writing(engine.settings.model.name, lambda: engine.embedder.dim) as writer:
+    with engine.backend.writing(engine.settings.model.name, lambda: engine.models.embedder.dim) as writer:
         assert writer.delete([target]) > 0
         writer.commit()
     answer = engine.ask("which ships led the Black Sea drills?")
@@ -125,7 +125,7 @@ def test_dates_and_sources_filter_inside_the_search(engine: Engine, tmp_path: Pa
             {"id": "undated", "title": "Bridge", "text": "The harbour bridge repairs cost a lot.", "date": None}]
     corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     engine.ingest([corpus])
-    vec = engine.query_encoder.encode(["harbour bridge repairs"])
+    vec = engine.models.query_encoder.encode(["harbour bridge repairs"])
     store = engine.store
     found = {store.chunk_rows([int(i)])[int(i)].article_id
              for i in store.vector_search(vec, 10, Where(until=date(2021, 1, 1)))[1][0] if i >= 0}
@@ -160,7 +160,7 @@ def test_migrate_copies_both_ways_without_embedding(fake_settings: Settings, tmp
     def no_embedding(*args: object, **kwargs: object) -> None:
         raise AssertionError("migrate must not embed")
 
-    monkeypatch.setattr(type(local.embedder), "encode_documents", no_embedding)
+    monkeypatch.setattr(type(local.models.embedder), "encode_documents", no_embedding)
     milvus_settings = with_backend(fake_settings, "milvus", tmp_path / "b")
     report = local.migrate(open_backend(milvus_settings))
     assert (report.added, report.unchanged) == (4, 0)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-import index.engine as engine_mod
+import index.indexing as indexing
 from index.config import load_settings
 from index.engine import Engine
 from tests.conftest import HEADLINE, SEEDS
@@ -20,7 +20,7 @@ QUESTIONS = [HEADLINE, "which missiles were launched at the militants?", "where 
 
 
 def test_threads_asking_while_one_indexes_get_the_sequential_answers(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine_mod, "COMMIT_EVERY_SECONDS", 1e9)  # one commit: two states an answer may see
+    monkeypatch.setattr(indexing, "COMMIT_EVERY_SECONDS", 1e9)  # one commit: two states an answer may see
     engine = Engine(load_settings(index_dir=tmp_path / "index"))
     engine.ingest([SEEDS])
     before = [engine.ask(q) for q in QUESTIONS]

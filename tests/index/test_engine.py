@@ -24,10 +24,10 @@ def test_reindex_unchanged_is_a_noop_and_changed_replaces(tmp_path, fake_engine)
     docs = corpus(tmp_path)
     first = fake_engine.ingest([docs])
     assert (first.added, first.updated, first.unchanged, len(first.failed)) == (2, 0, 0, 0)
-    calls = fake_engine.embedder.calls
+    calls = fake_engine.models.embedder.calls
     again = fake_engine.ingest([docs])
     assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
-    assert fake_engine.embedder.calls == calls  # nothing re-embedded
+    assert fake_engine.models.embedder.calls == calls  # nothing re-embedded
     write(docs, "a.txt", "Volcano erupts\n\nThe volcano erupted on Wednesday instead.")
     changed = fake_engine.ingest([docs])
     assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 1)
@@ -89,11 +89,11 @@ def test_a_duplicate_id_names_both_places(tmp_path, fake_engine):
 
 
 def test_a_change_of_chunking_rules_rechunks_unchanged_articles(tmp_path, fake_engine, monkeypatch):
-    import index.engine as engine_mod
+    import index.indexing as indexing
 
     docs = corpus(tmp_path)
     fake_engine.ingest([docs])
-    monkeypatch.setattr(engine_mod, "CHUNKING_RULES", engine_mod.CHUNKING_RULES + 1)
+    monkeypatch.setattr(indexing, "CHUNKING_RULES", indexing.CHUNKING_RULES + 1)
     again = fake_engine.ingest([docs])
     assert (again.updated, again.unchanged) == (2, 0)
 
@@ -119,7 +119,7 @@ def test_failure_mid_ingest_keeps_last_good_index(tmp_path, fake_engine, monkeyp
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fake_engine.embedder, "encode", boom)
+    monkeypatch.setattr(fake_engine.models.embedder, "encode", boom)
     with pytest.raises(KeyboardInterrupt):
         fake_engine.ingest([docs])
     monkeypatch.undo()
@@ -170,3 +170,18 @@ def test_stats(tmp_path, fake_engine):
     assert stats["articles"] == 2 and stats["chunks"] >= 2 and stats["model"] == "fake-hash"
     assert stats["dimension"] == 64 and stats["bytes"] > 0
     assert sqlite3.connect(fake_engine.folder / "quotebot.sqlite3").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_on_change_is_called_after_a_write_that_added_or_updated(tmp_path, fake_settings):
+    changes = []
+    engine = Engine(fake_settings, on_change=changes.append)
+    docs = corpus(tmp_path)
+    first = engine.ingest([docs])
+    assert changes == [first] and first.added == 2
+    engine.ingest([docs])
+    engine.ingest([tmp_path / "missing"])
+    assert len(changes) == 1  # nothing changed: not called
+    assert engine.ingest_bytes("new.txt", b"Ferries\n\nThe ferry runs twice a day.").added == 1
+    write(docs, "a.txt", "Volcano erupts\n\nThe volcano erupted on Wednesday instead.")
+    assert engine.ingest_items([]).added == 0 and engine.ingest([docs]).updated == 1
+    assert len(changes) == 3

@@ -46,7 +46,7 @@ def engine(tmp_path, fake_engine) -> Engine:
 
 
 def searcher(engine: Engine, reader, **reading) -> Searcher:
-    return Searcher(engine.store, engine.query_encoder, engine.settings.search, 700, DEFAULT_RERANK, reader,
+    return Searcher(engine.store, engine.models.query_encoder, engine.settings.search, 700, DEFAULT_RERANK, reader,
                     RerankSettings(**reading))
 
 
@@ -84,9 +84,9 @@ def test_only_the_configured_number_of_candidates_is_read(engine):
 
 
 def test_reader_disabled_in_config_means_the_engine_never_loads_it(engine):
-    assert engine.reader is None  # the fake settings turn it off
+    assert engine.models.reader is None  # the fake settings turn it off
     on = Engine(replace(engine.settings, rerank=RerankSettings(enabled=True)))
-    assert on.reader is not None
+    assert on.models.reader is not None
 
 
 def test_zscores():
@@ -96,9 +96,9 @@ def test_zscores():
 
 def test_a_clear_winner_gets_fewer_quotes(engine):
     question = "who cut the ribbon at the harbour bridge?"
-    every = Searcher(engine.store, engine.query_encoder, engine.settings.search, 700,
+    every = Searcher(engine.store, engine.models.query_encoder, engine.settings.search, 700,
                      replace(DEFAULT_RERANK, evidence_margin=float("inf")), ScriptedReader("Ada Brook"), RerankSettings())
-    strict = Searcher(engine.store, engine.query_encoder, engine.settings.search, 700,
+    strict = Searcher(engine.store, engine.models.query_encoder, engine.settings.search, 700,
                       replace(DEFAULT_RERANK, evidence_margin=0.5), ScriptedReader("Ada Brook"), RerankSettings())
     assert len(every.search(question, 3).passages) == 3
     answer = strict.search(question, 3)
@@ -106,6 +106,6 @@ def test_a_clear_winner_gets_fewer_quotes(engine):
 
 
 def test_without_the_reader_every_quote_is_kept(engine):
-    plain = Searcher(engine.store, engine.query_encoder, engine.settings.search, 700,
+    plain = Searcher(engine.store, engine.models.query_encoder, engine.settings.search, 700,
                      replace(DEFAULT_RERANK, evidence_margin=0.0), None, RerankSettings(enabled=False))
     assert len(plain.search("harbour bridge Monday", 3).passages) == 3

@@ -328,11 +328,11 @@ def test_links_files_and_failures_mix_and_nothing_indexed_is_lost(web_engine: En
 def test_an_unchanged_page_is_a_304_and_nothing_is_embedded(web_engine: Engine, http_server: LocalServer) -> None:
     http_server.route("/storm", storm(), etag='"v1"')
     assert web_engine.ingest([http_server.url("/storm")]).added == 1
-    calls = web_engine.embedder.calls  # type: ignore[attr-defined]
+    calls = web_engine.models.embedder.calls  # type: ignore[attr-defined]
     report = web_engine.ingest([http_server.url("/storm")])
     assert (report.added, report.updated, report.unchanged, report.chunks) == (0, 0, 1, 0)
     assert http_server.requests[-1].headers.get("If-None-Match") == '"v1"'
-    assert web_engine.embedder.calls == calls  # type: ignore[attr-defined]
+    assert web_engine.models.embedder.calls == calls  # type: ignore[attr-defined]
 
 
 def test_last_modified_alone_makes_a_conditional_get(web_engine: Engine, http_server: LocalServer) -> None:

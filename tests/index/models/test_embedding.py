@@ -30,7 +30,7 @@ def test_quantized_indexing_approximates_the_model_and_leaves_questions_exact(re
     """int8 document vectors stay close to the model's; questions are encoded by the exact model."""
     import numpy as np
 
-    exact = real_engine.embedder
+    exact = real_engine.models.embedder
     int8 = load_embedder(ModelSettings(quantize=True))
     texts = ["Russia said it backed the Syrian army's offensive with cruise missiles.",
              "The council met on Monday to discuss the harbour budget."]

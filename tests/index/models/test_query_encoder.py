@@ -25,7 +25,7 @@ TEXTS = ["who supported the Deir Ezzor offensive?", "Qui a soutenu l'offensive ?
 def test_export_agrees_with_the_model(real_engine):
     fast = load_query_encoder(ModelSettings())
     assert fast is not None, "indexing with the real model should have cached a verified export"
-    reference = real_engine.embedder.encode(TEXTS)
+    reference = real_engine.models.embedder.encode(TEXTS)
     cosines = np.sum(fast.encode(TEXTS) * reference, axis=1)
     assert cosines.min() >= 0.999, cosines
 
@@ -78,7 +78,7 @@ def test_damaged_cache_falls_back_to_the_model(real_engine, fresh_cache, onnx_ex
     assert load_query_encoder(ModelSettings()) is None
     fresh = Engine(real_engine.settings)
     assert fresh.ask(HEADLINE) == expected  # answered by the model it loaded instead
-    assert fresh._embedder is not None
+    assert fresh.models.embedder_loaded
     fresh_cache._tried.clear()  # a later process: it repairs the cache
     fresh.ask(HEADLINE)
     assert load_query_encoder(ModelSettings()) is not None and len(onnx_exports) == 2

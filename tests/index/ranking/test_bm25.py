@@ -84,7 +84,7 @@ def test_a_small_postings_budget_finds_the_same_answer(fake_engine, tmp_path):
     (tmp_path / "docs" / "pier.txt").write_text("Pier report\n\nThe council said the new pier opened on Monday.")
     fake_engine.ingest([tmp_path / "docs"])
     store, settings = fake_engine.store, fake_engine.settings
-    answers = [Searcher(store, fake_engine.embedder, settings.search, 700, Rerank(postings=budget))
+    answers = [Searcher(store, fake_engine.models.embedder, settings.search, 700, Rerank(postings=budget))
                .search("what did the council say about the pier?") for budget in (1, 10_000)]
     assert answers[0].passages[0].title == answers[1].passages[0].title == "Pier report"
     assert [p.score for p in answers[0].passages[:1]] == pytest.approx([p.score for p in answers[1].passages[:1]])

@@ -117,7 +117,7 @@ def test_floor_decides_per_question(tmp_path, fake_engine):
 
 def test_quote_cuts_chunks_longer_than_the_current_limit(tmp_path, fake_engine):
     fake_engine.ingest([write_corpus(tmp_path)])  # chunks up to 700 characters
-    searcher = Searcher(fake_engine.store, fake_engine.embedder, fake_engine.settings.search, max_chars=120)
+    searcher = Searcher(fake_engine.store, fake_engine.models.embedder, fake_engine.settings.search, max_chars=120)
     answer = searcher.search("who opened the new river bridge in Pine?")
     texts = {a.id: a.text for a in fake_engine.store.articles()}
     for p in answer.passages:
@@ -132,14 +132,14 @@ def test_words_the_index_never_saw_lower_the_relevance(tmp_path, fake_engine):
     question = "who opened the new river bridge?"
 
     def relevance(q, penalty):
-        searcher = Searcher(store, fake_engine.embedder, search, 700, Rerank(unseen_penalty=penalty))
-        vec = fake_engine.embedder.encode([q])
+        searcher = Searcher(store, fake_engine.models.embedder, search, 700, Rerank(unseen_penalty=penalty))
+        vec = fake_engine.models.embedder.encode([q])
         ranked = searcher.rank(q, vec[0], store.vector_search(vec, 40)[1][0], 40)
         return searcher.relevance(ranked, searcher.query(q))
 
     seen = relevance(question, 0.1)
     assert seen == pytest.approx(relevance(question, 0.0))  # every word is in the index: no penalty
-    query = Searcher(store, fake_engine.embedder, search, 700).query("Zorblaxian")
+    query = Searcher(store, fake_engine.models.embedder, search, 700).query("Zorblaxian")
     assert store.doc_freqs(query.terms)[0] == {}
     named = question.replace("river", "Zorblaxian river")
     assert relevance(named, 0.1) < relevance(named, 0.0) - 0.02
@@ -153,7 +153,7 @@ def test_a_cut_quote_never_reaches_past_its_chunk_across_a_promo_line(tmp_path, 
             "Need a break? Play the USA TODAY Daily Crossword Puzzle.\n\nTraffic resumed at noon.")
     (tmp_path / "c.jsonl").write_text(json.dumps({"id": "b", "title": "Bridge", "text": text}) + "\n")
     fake_engine.ingest([tmp_path / "c.jsonl"])  # chunks up to 700 characters; the promo is in none
-    searcher = Searcher(fake_engine.store, fake_engine.embedder, fake_engine.settings.search, max_chars=120)
+    searcher = Searcher(fake_engine.store, fake_engine.models.embedder, fake_engine.settings.search, max_chars=120)
     answer = searcher.search("who opened the new river bridge in Pine?")
     assert answer.passages[0].highlighted.startswith("The mayor of Pine")
     for p in answer.passages:
