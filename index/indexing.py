@@ -133,24 +133,23 @@ def write_items(items: Iterable[Item | int], writer: Writer, embedder: Embedder,
         if isinstance(item, Failure):
             report.failed.append(item)
             continue
-        page = item if isinstance(item, Page) else None
-        item = page.article if page else item
-        if not page and not in_shard(item.id, shard):  # a link was sharded by its URL, before fetching
+        page, article = (item, item.article) if isinstance(item, Page) else (None, item)
+        if not page and not in_shard(article.id, shard):  # a link was sharded by its URL, before fetching
             report.other_shards += 1
             continue
-        if item.id in seen:
-            report.failed.append(Failure(item.origin or item.id, f"duplicate article id '{item.id}' (first at "
-                                         f"{seen[item.id]}); the first one was kept"))
+        if article.id in seen:
+            report.failed.append(Failure(article.origin or article.id, f"duplicate article id '{article.id}' "
+                                         f"(first at {seen[article.id]}); the first one was kept"))
             continue
-        seen[item.id] = item.origin or "an earlier input"
-        digest = content_hash(item, salt)
-        old = writer.store.article_hashes([item.id]).get(item.id)
+        seen[article.id] = article.origin or "an earlier input"
+        digest = content_hash(article, salt)
+        old = writer.store.article_hashes([article.id]).get(article.id)
         if page:  # written with the article, in its transaction: a failed run remembers no validators
-            writer.set_page(page.url, item.id, page.etag, page.last_modified)
+            writer.set_page(page.url, article.id, page.etag, page.last_modified)
         if old == digest:
             report.unchanged += 1
             continue
-        pending.append((item, chunk_article(item, embedder, chunking), digest, old is not None))
+        pending.append((article, chunk_article(article, embedder, chunking), digest, old is not None))
         if sum(len(p[1]) for p in pending) >= EMBED_BATCH_CHUNKS:
             flush()
     flush()

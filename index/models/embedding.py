@@ -127,8 +127,12 @@ class SentenceTransformerEmbedder:
                 "Use a local sentence-transformers folder, or a model already in the Hugging Face cache "
                 "(no downloads happen at run time)"
             ) from None
-        self.dim = int(self._model.get_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
+        dim, max_tokens = self._model.get_embedding_dimension(), self._model.max_seq_length
+        if dim is None or max_tokens is None:  # chunking needs the one, the index the other
+            missing = "embedding dimension" if dim is None else "maximum sequence length (max_seq_length)"
+            raise ModelError(f"cannot use model '{settings.name}': it does not declare its {missing}")
+        self.dim = int(dim)
+        self.max_tokens = int(max_tokens)
         self._tokenizer = self._model.tokenizer
         self._documents = _int8_copy(self._model) if settings.quantize else self._model
 
