@@ -34,11 +34,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import EVAL, OUT, CachedEncoder, CachedReader, build, holdout, load_jsonl  # noqa: E402
 
-from index.config import RerankSettings, load_settings  # noqa: E402
+from index.config import load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer, usable_answers  # noqa: E402
 from index.models.reader import Reader  # noqa: E402
-from index.ranking.search import DEFAULT_RERANK, Searcher  # noqa: E402
+from index.ranking import stages  # noqa: E402
+from index.ranking.parameters import Parameters  # noqa: E402
+from index.ranking.pipeline import STAGES, Searcher  # noqa: E402
 from index.ranking.timeframe import as_of, frame  # noqa: E402
 
 GRID: dict[str, list[float]] = {
@@ -48,7 +50,6 @@ GRID: dict[str, list[float]] = {
     "lexical": [0.0, 0.25],
     "swap": [1.0, 0.0],  # the removed rule (1): quote the chunk leading with the highlighted sentence instead
 }
-RERANK_FIELDS = {"reader_weight", "recency", "lexical"}
 SETS = ("squad", "realtimeqa")
 
 
@@ -75,30 +76,35 @@ def lead_swapped(ranked: list[Any]) -> list[Any]:
     return order
 
 
+def lead_swap_stage(ranked: Any, ctx: Any) -> list[Any]:
+    """The removed rule as a last stage, for the "swap" ablation."""
+    return lead_swapped(list(ranked))
+
+
 class Probe(Searcher):
-    """A Searcher that caches fused candidates and records each question's best reader relevance."""
+    """A Searcher that caches each question's retrieval and records its best reader relevance."""
 
-    fused_cache: dict[tuple[str, int, Any, Any], Any] = {}
+    retrieved_cache: dict[tuple[int, str, int, Any], Any] = {}
     best: dict[str, float] = {}
-    as_ranked = False
 
-    def quote(self, ranked, k):  # type: ignore[no-untyped-def]
-        if self.as_ranked:
-            return super().quote(ranked, k)
-        return super().quote(lead_swapped(list(ranked)), k)
+    def retrieve(self, questions, k, frames=None):  # type: ignore[no-untyped-def]
+        # The keyword search is asked within the question's dates, so the frame is part of the key.
+        frames = list(frames) if frames is not None else [None] * len(questions)
+        keys = [(id(self.store), q, k, f) for q, f in zip(questions, frames)]
+        missing = [i for i, key in enumerate(keys) if key not in self.retrieved_cache]
+        if missing:
+            found = super().retrieve([questions[i] for i in missing], k, [frames[i] for i in missing])
+            for i, r in zip(missing, found):
+                self.retrieved_cache[keys[i]] = r
+        return [self.retrieved_cache[key] for key in keys]
 
-    def fused(self, question, qvec, dense_ids, depth=None, frame=None):  # type: ignore[no-untyped-def]
-        # The keyword search is asked within the question's dates, so those are part of the key.
-        key = (str(id(self.store)) + question, depth or 0, frame and frame.since, frame and frame.until)
-        if key not in self.fused_cache:
-            self.fused_cache[key] = super().fused(question, qvec, dense_ids, depth, frame)
-        return self.fused_cache[key]
 
-    def rank(self, question, qvec, dense_ids, depth=None, frame=None, query=None):  # type: ignore[no-untyped-def]
-        ranked = super().rank(question, qvec, dense_ids, depth, frame, query)
-        read = [s.reading.relevance for s in ranked if s.reading is not None]
-        self.best[question] = max(read) if read else float("-inf")
-        return ranked
+def recording_read(ranked: Any, ctx: Any) -> list[Any]:
+    """The reader stage, noting the question's best reader relevance in ``Probe.best``."""
+    out = stages.read(ranked, ctx)
+    read = [s.reading.relevance for s in out if s.reading is not None]
+    Probe.best[ctx.retrieved.question] = max(read) if read else float("-inf")
+    return out
 
 
 def normalize(s: str) -> str:
@@ -143,16 +149,18 @@ class Bench:
         self.results: dict[str, dict[str, dict[str, float]]] = {}
 
     def searcher(self, name: str, config: dict[str, float], floor: float = float("-inf"),
-                 confidence: float = 0.0) -> Probe:
+                 confidence: float = 0.0, margin: float | None = None, probe: type[Probe] = Probe) -> Probe:
         engine = self.engines[name]
-        rr = replace(DEFAULT_RERANK, **{k: config[k] for k in RERANK_FIELDS if k != "lexical"},
-                     lexical=config["lexical"], phrase=config["lexical"])
-        reading = RerankSettings(enabled=True, candidates=int(config["candidates"]), min_relevance=floor,
-                                 answer_confidence=confidence)
-        probe = Probe(engine.store, self.encoder, engine.settings.search, engine.settings.chunking.max_chars, rr,
-                      self.reader, reading)  # type: ignore[arg-type]
-        probe.as_ranked = not config.get("swap", 0.0)
-        return probe
+        p = Parameters.from_settings(engine.settings)
+        p = replace(p, reading=replace(p.reading, weight=config["reader_weight"], candidates=int(config["candidates"])),
+                    time=replace(p.time, recency=config["recency"]),
+                    evidence=replace(p.evidence, lexical=config["lexical"], phrase=config["lexical"]),
+                    floors=replace(p.floors, min_relevance=floor, answer_confidence=confidence,
+                                   evidence_margin=p.floors.evidence_margin if margin is None else margin))
+        pipeline = [(n, recording_read if n == "reader" else stage) for n, stage in STAGES]
+        if config.get("swap", 0.0):
+            pipeline.append(("lead_swap", lead_swap_stage))
+        return probe(store=engine.store, encoder=self.encoder, parameters=p, reader=self.reader, stages=pipeline)
 
     def answers(self, name: str, questions: list[dict[str, Any]], config: dict[str, float], k: int = 10,
                 floor: float = float("-inf"), confidence: float = 0.0, timed: bool = True) -> list[Any]:
@@ -218,8 +226,9 @@ class Bench:
 
 
 def default_config() -> dict[str, float]:
-    return {"reader_weight": DEFAULT_RERANK.reader_weight, "candidates": RerankSettings().candidates,
-            "recency": DEFAULT_RERANK.recency, "lexical": DEFAULT_RERANK.lexical, "swap": 0.0}
+    p = Parameters()
+    return {"reader_weight": p.reading.weight, "candidates": p.reading.candidates,
+            "recency": p.time.recency, "lexical": p.evidence.lexical, "swap": 0.0}
 
 
 def main() -> int:

@@ -49,14 +49,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402  (bench/run.py: builds, ask_run, scoring; it puts the repository on sys.path)
 
-from index import bm25, highlight  # noqa: E402
+from index.ranking import bm25, highlight  # noqa: E402
 from index.config import Settings, StoreSettings, load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
-from index.ranking.search import DEFAULT_RERANK, Searcher  # noqa: E402
+from index.ranking.parameters import Parameters  # noqa: E402
+from index.ranking.pipeline import Searcher  # noqa: E402
+from index.ranking.retrieval import asked_words, keyword_terms  # noqa: E402
 from index.storage.factory import open_backend  # noqa: E402
 from index.storage.store import Store  # noqa: E402
-from index.text.terms import content_terms, query_words, stems, stems_many  # noqa: E402
-from index.ranking.timeframe import TimeFrame  # noqa: E402
+from index.text.terms import stems, stems_many  # noqa: E402
 
 ROOT, OUT, EVAL = run.ROOT, run.OUT, run.EVAL
 LOG = OUT / f"milvus-{time.strftime('%Y%m%d')}.txt"
@@ -194,24 +195,22 @@ def diagnose(local: Engine, milvus: Engine, encoder: run.CachedEncoder, question
              results: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]) -> dict[str, Any]:
     """Where the two backends' retrieval differs, question by question."""
     ls, ms = local.store, milvus.store
-    search = local.settings.search
-    searchers = [Searcher(s, encoder, search, local.settings.chunking.max_chars) for s in (ls, ms)]
-    depth = max(search.candidates, run.K)
+    parameters = Parameters.from_settings(local.settings)
+    searchers = [Searcher(store=s, encoder=encoder, parameters=parameters) for s in (ls, ms)]
+    depth = max(parameters.fusion.candidates, run.K)
     out: dict[str, Any] = {"mean_tokens": (ls.mean_tokens(), ms.mean_tokens()), "examples": []}
     terms_seen: dict[str, tuple[int, int]] = {}
     kw_same_set = kw_same_order = fused_same = fused_undated_same = 0
     kw_shared = 0.0
     frames = run.frames(questions)
-    vecs = encoder.encode([q["question"] for q in questions])
-    for q, vec, frame in zip(questions, vecs, frames):
-        words = query_words(q["question"])
-        phrases = [(content_terms(w) or [w])[0] for w in words]
+    for q, frame in zip(questions, frames):
+        words, phrases = keyword_terms(q["question"])
         (dl, nl), (dm, nm) = ls.doc_freqs(phrases), ms.doc_freqs(phrases)
         out["rows"] = (nl, nm)
         for p in phrases:
             terms_seen[p] = (dl.get(p, 0), dm.get(p, 0))
         # The same words asked of both (the local choice), so the lists compare the keyword indexes alone.
-        asked = bm25.candidate_words(words, [dl.get(p, 0) for p in phrases], DEFAULT_RERANK.postings)
+        asked = asked_words(words, phrases, dl, parameters.fusion.postings)
         kl = keys(ls, [c for c, _ in ls.keyword_search(asked, depth)])
         km = keys(ms, [c for c, _ in ms.keyword_search(asked, depth)])
         kw_shared += len(set(kl) & set(km)) / max(len(kl), 1)
@@ -224,10 +223,9 @@ def diagnose(local: Engine, milvus: Engine, encoder: run.CachedEncoder, question
         # them), and without (the stores alone).
         for when in (frame, None):
             fused = []
-            for s, searcher in zip((ls, ms), searchers):
-                _, dense = s.vector_search(vec[None], depth, searcher.where(when or TimeFrame()))
-                found = searcher.fused(q["question"], vec, dense[0], depth, when)
-                fused.append({(x.row.article_id, x.row.start) for x in found})
+            for searcher in searchers:
+                (found,) = searcher.retrieve([q["question"]], run.K, [when])
+                fused.append({(x.row.article_id, x.row.start) for x in found.candidates})
             if when:
                 fused_same += fused[0] == fused[1]
             else:
@@ -304,10 +302,9 @@ def keywords(sets: Sequence[str]) -> None:
         shared = {f: [0.0, 0.0] for f in FORMULAS}
         questions = run.load_jsonl(EVAL / name / "questions.jsonl")
         for q in questions:
-            words = query_words(q["question"])
-            phrases = [(content_terms(w) or [w])[0] for w in words]
+            words, phrases = keyword_terms(q["question"])
             counts, _ = ls.doc_freqs(phrases)
-            asked = bm25.candidate_words(words, [counts.get(p, 0) for p in phrases], DEFAULT_RERANK.postings)
+            asked = asked_words(words, phrases, counts, Parameters().fusion.postings)
             query = [t for ts in stems_many(asked) for t in ts]
             lists = [set(keys(s, [c for c, _ in s.keyword_search(asked, depth)])) for s in (ls, ms)]
             for f, params in FORMULAS.items():

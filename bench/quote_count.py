@@ -4,13 +4,13 @@
 
 Every question is answered with up to 5 quotes (shipped constants, asked_at used). A rule then keeps the
 first quote and drops later ones the evidence does not support:
-- "reader floor": a later quote is kept when its own reader relevance reaches ``rerank.min_relevance``
+- "reader floor": a later quote is kept when its own reader relevance reaches ``reader.min_relevance``
   (the floor that decides "nothing found"; no new constant);
 - "margin m": a later quote is kept when its score is within m of the first quote's (the score is the
   z-scored fusion of retrieval and reader, so m is in standard deviations).
 The margin is chosen on one half (the fewest quotes that keep answer-recall@5, averaged over the two
 sets, within ``--loss`` of showing all five) and checked on the other; the shipped margin is
-``Rerank.evidence_margin``. Prints a table; writes bench/out/quote_count.json.
+``Floors.evidence_margin`` (index.ranking.parameters). Prints a table; writes bench/out/quote_count.json.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from folds import SETS, Bench, Probe, default_config, half  # noqa: E402
 from run import OUT  # noqa: E402
 
-from index.config import RerankSettings  # noqa: E402
 from index.metrics import holds_answer, usable_answers  # noqa: E402
-from index.ranking.search import DEFAULT_RERANK  # noqa: E402
+from index.ranking.parameters import Parameters  # noqa: E402
 from index.ranking.timeframe import as_of, frame  # noqa: E402
 
 MARGINS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, float("inf")]
@@ -42,19 +40,19 @@ class Recording(Probe):
 
     shown: dict[str, list[tuple[float, float, str]]] = {}
 
-    def quote(self, ranked, k):  # type: ignore[no-untyped-def]
-        ranked = list(ranked)
-        passages = super().quote(ranked, k)
-        rows = []
-        for p in passages:
-            s = next(s for s in ranked if s.row.article_id == p.article_id and s.row.start <= p.start < s.row.end + 1)
-            rows.append((s.reading.relevance if s.reading else float("-inf"), s.score, p.text))
-        self.shown[self.current] = rows
-        return passages
+    def rank(self, retrieved, k):  # type: ignore[no-untyped-def]
+        self.last = super().rank(retrieved, k)
+        return self.last
 
-    def _answer(self, question, qvec, dense_ids, k, qid, frame):  # type: ignore[no-untyped-def]
-        self.current = qid
-        return super()._answer(question, qvec, dense_ids, k, qid, frame)
+    def answer(self, retrieved, k, qid=None):  # type: ignore[no-untyped-def]
+        answer = super().answer(retrieved, k, qid)
+        rows = []
+        for p in answer.passages:
+            s = next(s for s in self.last
+                     if s.row.article_id == p.article_id and s.row.start <= p.start < s.row.end + 1)
+            rows.append((s.reading.relevance if s.reading else float("-inf"), s.score, p.text))
+        self.shown[str(qid)] = rows
+        return answer
 
 
 def keep(rows: list[tuple[float, float, str]], rule: str, value: float) -> list[str]:
@@ -73,15 +71,11 @@ def main() -> int:
     t0 = time.perf_counter()
     bench = Bench(reader=args.reader)
     config = default_config()
-    floor = RerankSettings().min_relevance
+    floor = Parameters().floors.min_relevance
     data: dict[str, list[tuple[str, list[tuple[float, float, str]], list[str]]]] = {}
     for name in SETS:
         qs = bench.questions[name]
-        engine = bench.engines[name]
-        rr = replace(DEFAULT_RERANK, reader_weight=config["reader_weight"], recency=config["recency"],
-                     evidence_margin=float("inf"))
-        probe = Recording(engine.store, bench.encoder, engine.settings.search, engine.settings.chunking.max_chars,
-                          rr, bench.reader, RerankSettings(min_relevance=float("-inf")))  # type: ignore[arg-type]
+        probe = bench.searcher(name, config, margin=float("inf"), probe=Recording)
         Recording.shown = {}
         for lo in range(0, len(qs), 64):
             part = qs[lo:lo + 64]

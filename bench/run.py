@@ -39,13 +39,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from index.config import Settings, load_settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer, score, usable_answers  # noqa: E402
-from index.ranking.search import Searcher  # noqa: E402
+from index.ranking.parameters import Parameters  # noqa: E402
+from index.ranking.pipeline import Searcher  # noqa: E402
 from index.text.terms import query_words  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 OUT = ROOT / "bench" / "out"
 K = 10
-FLOORS = (-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)  # rerank.min_relevance: the reader's logit
+FLOORS = (-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)  # reader.min_relevance: the reader's logit
 OTHER_SET = {"squad": "realtimeqa", "realtimeqa": "squad", "squad2-dev": "realtimeqa"}
 
 
@@ -217,14 +218,12 @@ def frames(questions: list[dict[str, Any]]) -> list[Any]:
 def ask_run(engine: Engine, encoder: CachedEncoder, questions: list[dict[str, Any]], floor: float | None = None,
             k: int = K) -> list[dict[str, Any]]:
     """Answers with the engine's settings, the relevance floor replaced by ``floor`` when given (the
-    reader's floor when the re-ranker is on, else search.relevance_floor)."""
-    search, reading = engine.settings.search, engine.settings.rerank
-    if floor is not None and reading.enabled:
-        reading = replace(reading, min_relevance=floor)
-    elif floor is not None:
-        search = replace(search, relevance_floor=floor)
-    searcher = Searcher(engine.store, encoder, search, engine.settings.chunking.max_chars,
-                        reader=cached_reader(engine), reading=reading)  # type: ignore[arg-type]
+    reader's floor when the reader is on, else search.relevance_floor)."""
+    parameters = Parameters.from_settings(engine.settings)
+    if floor is not None:
+        which = "min_relevance" if engine.settings.reader.enabled else "relevance_floor"
+        parameters = replace(parameters, floors=replace(parameters.floors, **{which: floor}))
+    searcher = Searcher(store=engine.store, encoder=encoder, parameters=parameters, reader=cached_reader(engine))
     out = []
     for lo in range(0, len(questions), 64):
         part = questions[lo : lo + 64]
@@ -271,7 +270,7 @@ def main() -> int:
     ap.add_argument("--rebuild", action="store_true",
                     help="build the main index again (its indexing speed is re-measured)")
     ap.add_argument("--quantize", action="store_true", help="model.quantize = true: int8 indexing (separate indexes)")
-    ap.add_argument("--no-rerank", action="store_true", help="rerank.enabled = false (the fused ranking alone)")
+    ap.add_argument("--no-rerank", action="store_true", help="reader.enabled = false (the fused ranking alone)")
     ap.add_argument("--no-asked-at", action="store_true", help="ignore the questions' asked_at (no date preference)")
     args = ap.parse_args()
 
@@ -289,13 +288,16 @@ def main() -> int:
     tag = f"c{chunking.max_chars}o{chunking.overlap_sentences}{'t' if chunking.title_context else 'n'}"
     model = replace(base.model, quantize=args.quantize or base.model.quantize)
     tag += "-int8" if model.quantize else ""
-    rerank = replace(base.rerank, enabled=base.rerank.enabled and not args.no_rerank)
-    settings = replace(base, model=model, chunking=chunking, search=search, rerank=rerank,
+    reader = replace(base.reader, enabled=base.reader.enabled and not args.no_rerank)
+    settings = replace(base, model=model, chunking=chunking, search=search, reader=reader,
                        index_dir=str(OUT / f"{args.set}-{tag}"))
     if args.no_asked_at:
         questions = [{k: v for k, v in q.items() if k != "asked_at"} for q in questions]
-    results: dict[str, Any] = {"set": args.set, "questions": len(questions), "settings": {"model": vars(model), "chunking": vars(chunking), "search": vars(search), "rerank": vars(rerank)},
-                               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+    results: dict[str, Any] = {"set": args.set, "questions": len(questions),
+                               "settings": {"model": vars(model), "chunking": vars(chunking), "search": vars(search),
+                                            "reader": vars(reader)},
+                               "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                                          f"Python {platform.python_version()}, "
                                           f"load average {os.getloadavg()[0]:.1f} at start"}
     t_all = time.perf_counter()
 
@@ -332,8 +334,8 @@ def main() -> int:
         checks[f"{other} questions (off-corpus)"] = load_jsonl(args.eval / other / "questions.jsonl")
     if (folder / "unanswerable.jsonl").exists():
         checks["unanswerable.jsonl (on-topic)"] = load_jsonl(folder / "unanswerable.jsonl")
-    configured = rerank.min_relevance if rerank.enabled else search.relevance_floor
-    floors = sorted(set(FLOORS if rerank.enabled else (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)) | {configured})
+    configured = reader.min_relevance if reader.enabled else search.relevance_floor
+    floors = sorted(set(FLOORS if reader.enabled else (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)) | {configured})
     curve = []
     for f in floors:
         row: dict[str, Any] = {"floor": f}
@@ -381,8 +383,8 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     print(f"# {r['set']}: {r['questions']} questions, {s['index chunks']} chunks "
           f"(max_chars {c.max_chars}, overlap {c.overlap_sentences}, title {c.title_context}); "
           f"candidates {q.candidates}, keyword_weight {q.keyword_weight}, "
-          + (f"re-ranker on {settings.rerank.candidates} candidates, floor {settings.rerank.min_relevance}"
-             if settings.rerank.enabled else f"re-ranker off, floor {q.relevance_floor}")
+          + (f"re-ranker on {settings.reader.candidates} candidates, floor {settings.reader.min_relevance}"
+             if settings.reader.enabled else f"re-ranker off, floor {q.relevance_floor}")
           + f"{'; int8 indexing (model.quantize)' if settings.model.quantize else ''}; {r['machine']}")
     print()
     print("| speed and memory | |")
@@ -412,10 +414,11 @@ def print_table(r: dict[str, Any], settings: Settings) -> None:
     counts = r["nothing_found_counts"]
     cols = [k for k in r["floor_curve"][0] if k != "floor"]
     heads = [f"{k} (n={counts[k[:-len(' not found')]]})" if k.endswith(" not found") else k for k in cols]
-    print(f"| {'rerank.min_relevance' if settings.rerank.enabled else 'search.relevance_floor'} | " + " | ".join(heads) + " |")
+    floor_key = "reader.min_relevance" if settings.reader.enabled else "search.relevance_floor"
+    print(f"| {floor_key} | " + " | ".join(heads) + " |")
     print("|---:|" + "---:|" * len(cols))
     for row in r["floor_curve"]:
-        configured = settings.rerank.min_relevance if settings.rerank.enabled else settings.search.relevance_floor
+        configured = settings.reader.min_relevance if settings.reader.enabled else settings.search.relevance_floor
         mark = " *" if abs(row["floor"] - configured) < 1e-9 else ""
         print(f"| {row['floor']:.3f}{mark} | " + " | ".join(f"{row[k]:.3f}" for k in cols) + " |")
 

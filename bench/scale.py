@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import vectors  # noqa: E402
+from index.storage import vectors  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 

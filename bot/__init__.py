@@ -1,0 +1,1 @@
+"""Quotebot's front ends over the one engine: the command line (``cli``) and the Discord bot (``discord``)."""

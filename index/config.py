@@ -74,8 +74,9 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
-class RerankSettings:
-    """The trained reader (index/models/weights.py): re-ranking, "nothing found", and the one-line answer."""
+class ReaderSettings:
+    """The trained reader (index/models/reader.py): re-ranking, "nothing found", and the one-line answer;
+    its other constants are in ``index.ranking.parameters``."""
 
     enabled: bool = True
     candidates: int = _ranged(20, 1, 200)
@@ -123,6 +124,8 @@ class DiscordSettings:
 
 # Keys that were replaced: reading one is an error that says what to write instead.
 RETIRED_KEYS = {
+    "rerank": "the reader's settings are now the [reader] table, with the same keys (enabled, candidates, "
+              "min_relevance, answer_confidence): rename [rerank] to [reader]",
     "discord.admin_role": "the admin role is set by its id, which no other role can copy: "
                           "'admin_role_id = <id>' (Developer Mode on: Server Settings > Roles > ... > Copy Role ID)",
 }
@@ -143,7 +146,7 @@ class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
-    rerank: RerankSettings = field(default_factory=RerankSettings)
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -155,7 +158,7 @@ class Settings:
 
 
 def _line_of(text: str, dotted: str) -> int | None:
-    """The line of ``dotted``'s key, looked for after its table's header (``rerank.candidates`` is not
+    """The line of ``dotted``'s key, looked for after its table's header (``reader.candidates`` is not
     ``search.candidates``)."""
     table, _, key = dotted.rpartition(".")
     header = re.compile(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", re.M).search(text) if table else None
@@ -169,10 +172,8 @@ def _where(path: Path, text: str, dotted: str) -> str:
     return f"{path}:{line}" if line else str(path)
 
 
-def _out_of_range(value: Any, bounds: tuple[float, float] | None) -> bool:
+def _out_of_range(value: Any, bounds: tuple[float, float]) -> bool:
     """Whether a number (or any number in a list) lies outside ``bounds``; NaN always does."""
-    if bounds is None:
-        return False
     values = value if isinstance(value, list) else [value]
     return not all(bounds[0] <= v <= bounds[1] for v in values)
 
@@ -198,21 +199,22 @@ def _build(cls: type, data: dict[str, Any], prefix: str, path: Path, text: str) 
         if dotted in RETIRED_KEYS:
             raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' is no longer read: {RETIRED_KEYS[dotted]}")
         if key not in ranges:
-            choices = ", ".join(sorted(ranges))
-            raise ConfigError(f"{_where(path, text, dotted)}: unknown key '{dotted}' (known here: {choices})")
+            known = ", ".join(sorted(ranges))
+            raise ConfigError(f"{_where(path, text, dotted)}: unknown key '{dotted}' (known here: {known})")
         hint = hints[key]
-        if is_dataclass(hint):
+        allowed = choices[key]
+        if isinstance(hint, type) and is_dataclass(hint):
             if not isinstance(value, dict):
                 raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be a [{dotted}] table")
             values[key] = _build(hint, value, f"{dotted}.", path, text)
         elif not _check_type(value, hint):
             name = getattr(hint, "__name__", str(hint))
             raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be {name}, got {value!r}")
-        elif choices[key] and value not in choices[key]:
+        elif allowed and value not in allowed:
             raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}' must be one of "
-                              f"{', '.join(repr(c) for c in choices[key])}, got {value!r}")
-        elif _out_of_range(value, ranges[key]):
-            lo, hi = ranges[key]
+                              f"{', '.join(repr(c) for c in allowed)}, got {value!r}")
+        elif (bounds := ranges[key]) is not None and _out_of_range(value, bounds):
+            lo, hi = bounds
             items = " items" if isinstance(value, list) else ""
             raise ConfigError(f"{_where(path, text, dotted)}: '{dotted}'{items} must be from {lo:,} to {hi:,}, "
                               f"got {value!r}")

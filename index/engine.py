@@ -21,7 +21,8 @@ from index.errors import IndexError_, InputError
 from index.ingest.articles import Failure, article_from_page, find_files, read_bytes, read_file
 from index.indexing import FileProgress, IngestReport, Item, Page, Shard, copy_articles, in_shard, is_url, write_items
 from index.models.loaded import Models
-from index.ranking.search import Searcher
+from index.ranking.parameters import Parameters
+from index.ranking.pipeline import Searcher
 from index.storage.factory import open_backend
 from index.storage.store import Backend, Store
 from index.types import Answer
@@ -46,7 +47,7 @@ class Engine:
         self.settings = settings
         self.folder = settings.index_path
         self.backend: Backend = open_backend(settings)
-        self.models = models if models is not None else Models(settings.model, settings.rerank.enabled)
+        self.models = models if models is not None else Models(settings.model, settings.reader.enabled)
         self.on_change = on_change
         self._store: Store | None = None
         self._store_lock = threading.Lock()
@@ -115,8 +116,9 @@ class Engine:
                 raise InputError(f"{exc}{where(i)}") from None
             frames.append(timeframe.frame(q, day, since, until))
         store = self.store
-        searcher = Searcher(store, self.models.query_encoder, self.settings.search, self.settings.chunking.max_chars,
-                            reader=self.models.reader, reading=self.settings.rerank, sources=sources)
+        searcher = Searcher(store=store, encoder=self.models.query_encoder,
+                            parameters=Parameters.from_settings(self.settings), reader=self.models.reader,
+                            sources=sources)
         answers = searcher.search_many(cleaned, k, ids, frames)
         self.models.export_query_encoder()  # only does work when the slow path just loaded the full model
         return answers

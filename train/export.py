@@ -1,7 +1,7 @@
 """Export a trained reader to ONNX for the query path, int8-quantised when its held-out quality holds.
 
 The shipped folder holds ``model.onnx``, the tokenizer (``tokenizer.json``) and ``meta.json`` (how it was
-trained, its held-out figures in fp32 and int8, which one shipped). The query path (index/models/weights.py) loads
+trained, its held-out figures in fp32 and int8, which one shipped). The query path (index/models/reader.py) loads
 it with onnxruntime and tokenizers only.
 """
 

@@ -16,7 +16,7 @@ from index.models.reader import SHIPPED, Reader
 
 
 class Models:
-    """The embedder (``[model]``), what encodes questions, and the reader (unless ``[rerank] enabled = false``).
+    """The embedder (``[model]``), what encodes questions, and the reader (unless ``[reader] enabled = false``).
 
     Safe from any thread: each model is loaded by the first thread that needs it, the others wait for it.
     """
@@ -74,7 +74,7 @@ class Models:
                     self._reader = Reader()
                 except (OSError, ValueError, RuntimeError) as exc:
                     raise ModelError(f"cannot load the re-ranker from {SHIPPED} ({exc}); reinstall quotebot, "
-                                     "or set [rerank] enabled = false") from None
+                                     "or set [reader] enabled = false") from None
             return self._reader
 
     def warm_up(self) -> None:

@@ -32,7 +32,8 @@ class Stats:
     doc_freq: Mapping[str, int]
 
     def idf(self, term: str) -> float:
-        hits = self.doc_freq.get(term, 0)
+        # A sampled store (Milvus) can report a count above its row count while writers change it.
+        hits = min(self.doc_freq.get(term, 0), self.rows)
         value = math.log((self.rows - hits + 0.5) / (hits + 0.5))
         return value if value > 0 else 1e-6
 

@@ -1,0 +1,1 @@
+"""Pure text primitives every stage shares: the one definition of a word, sentences, dates."""

@@ -62,9 +62,10 @@ def test_default_index_dir_follows_xdg(monkeypatch, tmp_path):
         ("[search]\nresults = -3\n", r"'search.results' must be from 1 to 50, got -3$"),
         ("[search]\nkeyword_weight = -0.5\n", r"'search.keyword_weight' must be from 0.0 to 1.0, got -0.5$"),
         ("[search]\nrelevance_floor = 2\n", r"'search.relevance_floor' must be from -1.0 to 1.0, got 2$"),
-        ("[search]\ncandidates = 40\n[rerank]\ncandidates = 0\n", r"c.toml:4: 'rerank.candidates' must be from 1 to 200"),
-        ("[rerank]\nmin_relevance = nan\n", r"'rerank.min_relevance' must be from -20.0 to 20.0, got nan$"),
-        ("[rerank]\nanswer_confidence = 1.5\n", r"'rerank.answer_confidence' must be from 0.0 to 1.0, got 1.5$"),
+        ("[search]\ncandidates = 40\n[reader]\ncandidates = 0\n",
+         r"c.toml:4: 'reader.candidates' must be from 1 to 200"),
+        ("[reader]\nmin_relevance = nan\n", r"'reader.min_relevance' must be from -20.0 to 20.0, got nan$"),
+        ("[reader]\nanswer_confidence = 1.5\n", r"'reader.answer_confidence' must be from 0.0 to 1.0, got 1.5$"),
         ("[ingest]\nmax_file_mb = inf\n", r"'ingest.max_file_mb' must be from 0.001 to 1,000.0, got inf$"),
         ("[chunking]\noverlap_sentences = -1\n", r"'chunking.overlap_sentences' must be from 0 to 10, got -1$"),
         ("[discord]\nallowed_channels = [5, -1]\n", r"'discord.allowed_channels' items must be from 1 to"),
@@ -91,7 +92,7 @@ def test_every_number_has_a_range_holding_its_default():
                 yield f"{prefix}{f.name}", f
 
     found = dict(numeric(Settings))
-    assert {"search.results", "chunking.max_chars", "rerank.candidates", "discord.allowed_channels"} <= set(found)
+    assert {"search.results", "chunking.max_chars", "reader.candidates", "discord.allowed_channels"} <= set(found)
     for name, f in found.items():
         assert "range" in f.metadata, f"{name} has no range"
         lo, hi = f.metadata["range"]
@@ -117,3 +118,10 @@ def test_index_with_max_chars_zero_refuses_at_once_and_writes_nothing(tmp_path):
     assert done.returncode == 1
     assert done.stderr == f"error: {config}:2: 'chunking.max_chars' must be from 100 to 20,000, got 0\n"
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("toml", ["[rerank]\nenabled = false\n", "rerank.candidates = 5\n"])
+def test_the_old_rerank_table_says_what_replaced_it(tmp_path, toml):
+    replaced = r"c.toml(:1)?: 'rerank' is no longer read: .*rename \[rerank\] to \[reader\]$"
+    with pytest.raises(ConfigError, match=replaced):
+        load_settings(write(tmp_path, toml))

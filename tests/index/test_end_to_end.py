@@ -88,7 +88,7 @@ def test_one_line_answers_are_verbatim_words_of_the_first_quote(news_engine):
 
     from index.engine import Engine
 
-    eager = Engine(replace(news_engine.settings, rerank=replace(news_engine.settings.rerank, answer_confidence=0.0)))
+    eager = Engine(replace(news_engine.settings, reader=replace(news_engine.settings.reader, answer_confidence=0.0)))
     answers = eager.ask_many([q for q, _ in PARAPHRASES], 3)
     shown = [a for a in answers if a.answer is not None]
     assert len(shown) >= len(PARAPHRASES) // 2  # at threshold 0 the reader names a span for most questions

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.ranking import bm25
-from index.ranking.search import Rerank, Searcher
+from index.ranking.parameters import Fusion, Parameters
+from index.ranking.pipeline import Searcher
 from index.text.terms import content_terms, or_query, query_words
 
 DOCS = [
@@ -35,7 +36,8 @@ def phrases(question):
     return [(content_terms(w) or [w])[0] for w in query_words(question)]
 
 
-@pytest.mark.parametrize("question", ["harbour master", "what did the council say about the pier?", "harbours swimming"])
+@pytest.mark.parametrize("question", ["harbour master", "what did the council say about the pier?",
+                                      "harbours swimming"])
 def test_scores_equal_fts5s_own_bm25(question):
     expected, stats = fts5_scores(DOCS, question)
     got = bm25.scores(phrases(question), DOCS, stats)
@@ -83,8 +85,14 @@ def test_a_small_postings_budget_finds_the_same_answer(fake_engine, tmp_path):
         (tmp_path / "docs" / f"{i}.txt").write_text(f"Report {i}\n\nThe council said the report was late. Item {i}.")
     (tmp_path / "docs" / "pier.txt").write_text("Pier report\n\nThe council said the new pier opened on Monday.")
     fake_engine.ingest([tmp_path / "docs"])
-    store, settings = fake_engine.store, fake_engine.settings
-    answers = [Searcher(store, fake_engine.models.embedder, settings.search, 700, Rerank(postings=budget))
+    store = fake_engine.store
+    answers = [Searcher(store=store, encoder=fake_engine.models.query_encoder,
+                        parameters=Parameters(fusion=Fusion(postings=budget)))
                .search("what did the council say about the pier?") for budget in (1, 10_000)]
     assert answers[0].passages[0].title == answers[1].passages[0].title == "Pier report"
     assert [p.score for p in answers[0].passages[:1]] == pytest.approx([p.score for p in answers[1].passages[:1]])
+
+
+def test_idf_holds_when_a_sampled_store_counts_a_term_in_more_rows_than_it_has():
+    stats = bm25.Stats(rows=3, mean_tokens=5.0, doc_freq={"pier": 7})
+    assert stats.idf("pier") == bm25.Stats(rows=3, mean_tokens=5.0, doc_freq={"pier": 3}).idf("pier") > 0

@@ -1,0 +1,68 @@
+"""The final ranking turned into what a reader sees: verbatim quotes and, when the reader is sure, the
+one-line answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from index.ranking.highlight import focus
+from index.ranking.quotes import fresh_span, sentence_keys
+from index.ranking.retrieval import Scored
+from index.types import AnswerSpan, Passage
+
+
+def _sentence(s: Scored) -> tuple[int, int]:
+    """The highlighted sentence's span in the chunk (the whole chunk while unread)."""
+    return s.match.sentence if s.match else (0, len(s.row.text))
+
+
+def quote(ranked: Iterable[Scored], k: int, max_chars: int) -> list[Passage]:
+    """The first ``k`` chunks verbatim, in rank order, each with its best sentence highlighted, none
+    repeating a sentence an earlier one showed (``index.ranking.quotes``).
+
+    An earlier rule quoted, in place of a chunk, an overlapping one that leads with the same highlighted
+    sentence; it cost answer-recall@1 on both validation folds (bench/folds.py) and was removed.
+    """
+    out: list[Passage] = []
+    shown: set[str] = set()
+    for s in ranked:
+        hs, he = _sentence(s)
+        start, text = s.row.start, s.row.text
+        if len(text) > max_chars:
+            # Indexed with longer chunks than the current setting: quote from the best sentence on,
+            # within the chunk (past its end may lie a promo line no quote may hold or bridge).
+            start = s.row.start + hs
+            window = text[hs : hs + max_chars + 1]
+            text = window[: focus(window, max_chars)]
+            hs, he = 0, he - hs
+        fresh = fresh_span(text, (hs, he), shown)
+        if fresh is None:
+            continue
+        a, b = fresh
+        text, start, hs, he = text[a:b], start + a, max(0, hs - a), he - a
+        shown |= sentence_keys(text)
+        out.append(Passage(
+            article_id=s.row.article_id, title=s.row.title, source=s.row.source, url=s.row.url,
+            date=s.row.date, text=text, start=start, end=start + len(text),
+            highlight=(hs, min(he, len(text))), score=s.score,
+        ))
+        if len(out) == k:
+            break
+    return out
+
+
+def answer_line(ranked: Sequence[Scored], passages: Sequence[Passage], min_confidence: float) -> AnswerSpan | None:
+    """The reader's answer words inside the first quote, when it is at least ``min_confidence`` sure."""
+    if not passages:
+        return None
+    first = passages[0]
+    for s in ranked:
+        r = s.reading
+        if r is None or r.span is None or s.row.article_id != first.article_id:
+            continue
+        start, end = s.row.start + r.span[0] - first.start, s.row.start + r.span[1] - first.start
+        if 0 <= start < end <= len(first.text):
+            if r.confidence < min_confidence:
+                return None
+            return AnswerSpan(first.text[start:end], 0, start, end, r.confidence)
+    return None
