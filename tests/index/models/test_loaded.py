@@ -103,7 +103,7 @@ def test_reader_off_and_a_broken_reader(monkeypatch):
 
     monkeypatch.setattr(loaded, "Reader", broken)
     with pytest.raises(ModelError, match=r"cannot load the re-ranker from .*weights \(no such file: model.onnx\); "
-                                         r"reinstall quotebot, or set \[rerank\] enabled = false"):
+                                         r"reinstall quotebot, or set \[reader\] enabled = false"):
         Models(ModelSettings(name=COUNTED), reader_enabled=True).reader
 
 
@@ -114,7 +114,7 @@ def test_an_engine_refuses_models_for_another_model(fake_settings):
 
 def test_an_engine_makes_its_own_models(fake_settings):
     engine = Engine(fake_settings)
-    assert engine.models.settings == fake_settings.model and engine.models.reader is None  # [rerank] off
+    assert engine.models.settings == fake_settings.model and engine.models.reader is None  # [reader] off
     assert Engine(fake_settings).models is not engine.models
 
 
