@@ -8,9 +8,12 @@ from datetime import date
 import pytest
 
 from index.errors import InputError
-from index.ranking.search import weigh_time, Scored
-from index.storage.store import ChunkRow
+from index.ranking.highlight import Query
+from index.ranking.parameters import Parameters, Time
+from index.ranking.retrieval import Retrieved, Scored
+from index.ranking.stages import Context, recency
 from index.ranking.timeframe import TimeFrame, frame
+from index.storage.store import ChunkRow, Where
 
 STORY = "The harbour bridge reopened after repairs, the city council said, and traffic returned to normal."
 
@@ -76,8 +79,15 @@ def test_a_bad_asking_time_is_one_clear_error(dated):
 
 
 def _scored(aid, day, score):
-    row = ChunkRow(id=hash(aid) % 1000, article_id=aid, title="", source=None, url=None, date=day, start=0, end=1, text="x")
+    row = ChunkRow(id=hash(aid) % 1000, article_id=aid, title="", source=None, url=None, date=day, start=0, end=1,
+                   text="x")
     return Scored(row, 0.0, 0.0, score)
+
+
+def weigh_time(ranked, timeframe, weight):
+    """The recency stage alone, for one question's time frame."""
+    retrieved = Retrieved("q", timeframe, Where(), Query.of("q"), 0.0, ())
+    return recency(ranked, Context(retrieved, Parameters(time=Time(recency=weight)), None, 5))
 
 
 def test_undated_articles_get_the_mean_penalty():
