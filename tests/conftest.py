@@ -15,6 +15,8 @@ from index.config import ModelSettings, RerankSettings, Settings, load_settings
 from index.engine import Engine
 from tests.fakes import FAKE_MODEL, register
 
+pytest_plugins = ["tests.http_server"]  # the http_server fixture, for every test without an import
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="quotebot-cache-")  # ONNX exports: never the user's
 os.environ["TRANSFORMERS_OFFLINE"] = "1"

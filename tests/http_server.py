@@ -1,6 +1,6 @@
 """A local HTTP server on 127.0.0.1 for fetch and feed tests: routes set per test, changeable while it runs.
 
-Usage, as a fixture (import it into the test module: ``from tests.http_server import http_server``)::
+Usage, as a fixture (tests/conftest.py registers this module as a plugin: no import needed)::
 
     def test_x(http_server):
         http_server.route("/a.html", "<html>...</html>")                      # 200 text/html
@@ -182,6 +182,6 @@ def serve() -> Iterator[LocalServer]:
 
 @pytest.fixture
 def http_server() -> Iterator[LocalServer]:
-    """A LocalServer per test (import this name into the test module to use it)."""
+    """A LocalServer per test (a plugin fixture: name it as a test parameter, no import)."""
     with serve() as server:
         yield server

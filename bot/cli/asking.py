@@ -27,14 +27,25 @@ def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
 
 
 def ask(
-    question: Annotated[Optional[str], typer.Argument(help="The question (omit with --batch).", show_default=False)] = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL file of {\"id\", \"question\", \"asked_at\"?} lines; one answer per line (a bad line is reported as file:line and skipped, and the exit status is 1).", show_default=False)] = None,
+    question: Annotated[
+        Optional[str], typer.Argument(help="The question (omit with --batch).", show_default=False)
+    ] = None,
+    batch: Annotated[
+        Optional[Path],
+        typer.Option("--batch", help="JSONL file of {\"id\", \"question\", \"asked_at\"?} lines; one answer per line "
+                                     "(a bad line is reported as file:line and skipped, and the exit status is 1).",
+                     show_default=False),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print answers as JSON (one line each).")] = False,
     results: ResultsOpt = None,
     as_of: AsOfOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Quote only articles from this source (case ignored); repeat for several.", show_default=False)] = None,
+    source: Annotated[
+        Optional[list[str]],
+        typer.Option("--source", help="Quote only articles from this source (case ignored); repeat for several.",
+                     show_default=False),
+    ] = None,
     index: IndexOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -109,8 +120,14 @@ def chat(results: ResultsOpt = None, index: IndexOpt = None, config: ConfigOpt =
 
 
 def eval_cmd(
-    questions: Annotated[Path, typer.Argument(help="JSONL of {\"id\", \"question\", \"answers\", \"article_id\", \"asked_at\"?}.", show_default=False)],
-    run: Annotated[Optional[Path], typer.Option("--run", help="Also write the answers (JSONL) here.", show_default=False)] = None,
+    questions: Annotated[
+        Path,
+        typer.Argument(help="JSONL of {\"id\", \"question\", \"answers\", \"article_id\", \"asked_at\"?}.",
+                       show_default=False),
+    ],
+    run: Annotated[
+        Optional[Path], typer.Option("--run", help="Also write the answers (JSONL) here.", show_default=False)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     results: Annotated[int, typer.Option("--results", "-k", min=1, max=50, help="Passages per question.")] = 10,
     index: IndexOpt = None,

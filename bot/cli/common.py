@@ -21,13 +21,37 @@ from index.errors import QuotebotError
 stdout = Console(highlight=False, markup=False, emoji=False)
 stderr = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (env QUOTEBOT_INDEX; default ~/.local/share/quotebot/index).", show_default=False)]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file, TOML (env QUOTEBOT_CONFIG).", show_default=False)]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="When the question is asked (YYYY-MM-DD or ISO date-time; default now): later articles are never quoted, recent ones preferred.", show_default=False)]
-SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Quote only articles published on or after this day (YYYY-MM-DD).", show_default=False)]
-UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Quote only articles published on or before this day (YYYY-MM-DD).", show_default=False)]
-ResultsOpt = Annotated[Optional[int], typer.Option("--results", "-k", min=1, max=50, help="Passages per answer (default: search.results in the config).", show_default=False)]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.", show_default=False)]
+IndexOpt = Annotated[
+    Optional[Path],
+    typer.Option("--index", help="Index folder (env QUOTEBOT_INDEX; default ~/.local/share/quotebot/index).",
+                 show_default=False),
+]
+ConfigOpt = Annotated[
+    Optional[Path], typer.Option("--config", help="Config file, TOML (env QUOTEBOT_CONFIG).", show_default=False)
+]
+AsOfOpt = Annotated[
+    Optional[str],
+    typer.Option("--as-of", help="When the question is asked (YYYY-MM-DD or ISO date-time; default now): "
+                                 "later articles are never quoted, recent ones preferred.", show_default=False),
+]
+SinceOpt = Annotated[
+    Optional[str],
+    typer.Option("--since", help="Quote only articles published on or after this day (YYYY-MM-DD).",
+                 show_default=False),
+]
+UntilOpt = Annotated[
+    Optional[str],
+    typer.Option("--until", help="Quote only articles published on or before this day (YYYY-MM-DD).",
+                 show_default=False),
+]
+ResultsOpt = Annotated[
+    Optional[int],
+    typer.Option("--results", "-k", min=1, max=50, help="Passages per answer (default: search.results in the config).",
+                 show_default=False),
+]
+OutputOpt = Annotated[
+    Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.", show_default=False)
+]
 
 
 def engine_for(index: Path | None, config: Path | None):  # type: ignore[no-untyped-def]

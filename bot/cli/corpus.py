@@ -14,11 +14,21 @@ from index.errors import InputError, QuotebotError
 
 
 def index_cmd(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl), recursive, and http(s) links to fetch (HTML or plain text pages; [fetch] in the config).", show_default=False)],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files or folders (.txt .md .html .json .jsonl), recursive, and http(s) links to fetch "
+                            "(HTML or plain text pages; [fetch] in the config).", show_default=False),
+    ],
     index: IndexOpt = None,
     config: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    shard: Annotated[Optional[str], typer.Option("--shard", metavar="I/N", help="Index only share I of N (0 <= I < N) of the articles, by a hash of their ids: N processes, on one machine or many, given the same inputs and I = 0..N-1 index everything once between them (Milvus backend).", show_default=False)] = None,
+    shard: Annotated[
+        Optional[str],
+        typer.Option("--shard", metavar="I/N",
+                     help="Index only share I of N (0 <= I < N) of the articles, by a hash of their ids: N processes, "
+                          "on one machine or many, given the same inputs and I = 0..N-1 index everything once between "
+                          "them (Milvus backend).", show_default=False),
+    ] = None,
 ) -> None:
     """Add or update articles from files, folders and links; unchanged ones are skipped."""
     from index.indexing import is_url
@@ -55,12 +65,21 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def migrate(
-    to: Annotated[str, typer.Option("--to", help="Where to copy the index: a Milvus URI (a Milvus Lite path ending in .db, or http(s)://host:19530) or a local index folder.", show_default=False)],
-    collection: Annotated[Optional[str], typer.Option("--collection", help="The Milvus collection to copy into (default: [store] collection).", show_default=False)] = None,
+    to: Annotated[
+        str,
+        typer.Option("--to", help="Where to copy the index: a Milvus URI (a Milvus Lite path ending in .db, "
+                                  "or http(s)://host:19530) or a local index folder.", show_default=False),
+    ],
+    collection: Annotated[
+        Optional[str],
+        typer.Option("--collection", help="The Milvus collection to copy into (default: [store] collection).",
+                     show_default=False),
+    ] = None,
     index: IndexOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Copy the index (the [store] one, or --index) into Milvus or a local folder, without re-embedding; a re-run skips what is already there."""
+    """Copy the index (the [store] one, or --index) into Milvus or a local folder, without re-embedding; \
+a re-run skips what is already there."""
     from index.storage.factory import backend_at
 
     engine = engine_for(index, config)

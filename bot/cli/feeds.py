@@ -11,11 +11,15 @@ import typer
 from bot.cli.common import ConfigOpt, IndexOpt, engine_for, settings_for, stderr, stdout
 from index.errors import InputError, QuotebotError
 
-NameOpt = Annotated[Optional[str], typer.Option("--name", help="What to call the feed (default: its title).", show_default=False)]
+NameOpt = Annotated[
+    Optional[str], typer.Option("--name", help="What to call the feed (default: its title).", show_default=False)
+]
 
 
 def follow(
-    url: Annotated[str, typer.Argument(help="An RSS, Atom or RDF feed, or a site's page that announces one.", show_default=False)],
+    url: Annotated[
+        str, typer.Argument(help="An RSS, Atom or RDF feed, or a site's page that announces one.", show_default=False)
+    ],
     name: NameOpt = None,
     index: IndexOpt = None,
     config: ConfigOpt = None,
@@ -98,7 +102,9 @@ def _update_once(engine, everything: bool, as_json: bool) -> bool:  # type: igno
 
 def update(
     everything: Annotated[bool, typer.Option("--all", help="Poll every feed now, due or not.")] = False,
-    watch: Annotated[bool, typer.Option("--watch", help="Keep polling every [feeds] interval_minutes; Ctrl-C stops.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep polling every [feeds] interval_minutes; Ctrl-C stops.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print each poll's report as one JSON line.")] = False,
     index: IndexOpt = None,
     config: ConfigOpt = None,

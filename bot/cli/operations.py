@@ -14,11 +14,25 @@ from index.errors import InputError, QuotebotError
 
 
 def train(
-    data: Annotated[Path, typer.Option("--data", help="Folder of SQuAD-format QA files (.json or .json.gz).")] = Path("../shared/train/squadshifts"),
-    out: Annotated[Optional[Path], typer.Option("--out", help="Where the ONNX model goes (default: the shipped index/models/weights).", show_default=False)] = None,
-    steps: Annotated[Optional[int], typer.Option("--steps", min=1, help="Optimiser steps of 32 questions (1 positive + 3 mined negatives each); default: the shipped model's recipe, 1416 (2 epochs: about 4 minutes on one H200 GPU, hours on CPU).", show_default=False)] = None,
+    data: Annotated[
+        Path, typer.Option("--data", help="Folder of SQuAD-format QA files (.json or .json.gz).")
+    ] = Path("../shared/train/squadshifts"),
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Where the ONNX model goes (default: the shipped index/models/weights).",
+                     show_default=False),
+    ] = None,
+    steps: Annotated[
+        Optional[int],
+        typer.Option("--steps", min=1,
+                     help="Optimiser steps of 32 questions (1 positive + 3 mined negatives each); default: the shipped "
+                          "model's recipe, 1416 (2 epochs: about 4 minutes on one H200 GPU, hours on CPU).",
+                     show_default=False),
+    ] = None,
     work: Annotated[Path, typer.Option("--work", help="Folder for the torch checkpoint.")] = Path("build/reader"),
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint in --work for --steps more steps.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from the checkpoint in --work for --steps more steps.")
+    ] = False,
 ) -> None:
     """Train Quotebot's re-ranker and answer reader on public QA data, and export it for the query path."""
     from index.models.reader import SHIPPED
@@ -43,7 +57,9 @@ def train(
 
 
 def feedback(
-    server: Annotated[Optional[int], typer.Option("--server", help="Only this Discord server's votes (its id).", show_default=False)] = None,
+    server: Annotated[
+        Optional[int], typer.Option("--server", help="Only this Discord server's votes (its id).", show_default=False)
+    ] = None,
     output: OutputOpt = None,
     index: IndexOpt = None,
     config: ConfigOpt = None,

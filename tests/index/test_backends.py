@@ -25,8 +25,9 @@ from tests.conftest import FIXTURES, ROOT
 from tests.helpers import CHILD, make_corpus
 
 BACKENDS = ["local", "milvus"]
-QUESTIONS = ["who supported the Deir Ezzor offensive?", "what happened in Raqqa?", "which ships led the Black Sea drills?",
-             "why did wheat and barley prices rise?", "what happened in Iraq?", "storm damage to the harbour bridge"]
+QUESTIONS = ["who supported the Deir Ezzor offensive?", "what happened in Raqqa?",
+             "which ships led the Black Sea drills?", "why did wheat and barley prices rise?", "what happened in Iraq?",
+             "storm damage to the harbour bridge"]
 
 
 def with_backend(settings: Settings, backend: str, folder: Path | None = None) -> Settings:
@@ -56,7 +57,8 @@ def test_both_backends_give_the_same_answers(fake_settings: Settings, tmp_path: 
     questions = QUESTIONS + [f"which report mentions the {w}?" for w in ("vaccine", "council", "festival")]
     for q in questions:
         assert passages(milvus, q) == passages(local, q), q
-        assert milvus.store.doc_freqs(["storm", "harbour", "nope"]) == local.store.doc_freqs(["storm", "harbour", "nope"])
+        assert (milvus.store.doc_freqs(["storm", "harbour", "nope"])
+                == local.store.doc_freqs(["storm", "harbour", "nope"]))
     assert milvus.store.mean_tokens() == pytest.approx(local.store.mean_tokens())
 
 
@@ -100,7 +102,8 @@ def test_drop_deletes_the_index(engine: Engine) -> None:
     assert again.ingest([FIXTURES / "news"]).added == 4  # and a new one can be made in its place
 
 
-def test_info_check_and_export_work_and_export_rebuilds(engine: Engine, fake_settings: Settings, tmp_path: Path) -> None:
+def test_info_check_and_export_work_and_export_rebuilds(engine: Engine, fake_settings: Settings,
+                                                        tmp_path: Path) -> None:
     engine.ingest([FIXTURES / "news"])
     stats = engine.stats()
     assert (stats["articles"], stats["backend"]) == (4, engine.settings.store.backend)
@@ -120,8 +123,8 @@ def test_dates_and_sources_filter_inside_the_search(engine: Engine, tmp_path: Pa
     corpus = tmp_path / "dated.jsonl"
     rows = [{"id": "old", "title": "Bridge", "text": "The harbour bridge reopened after repairs.", "date": "2020-01-05",
              "source": "Harbour Gazette"},
-            {"id": "new", "title": "Bridge", "text": "The harbour bridge closed again for repairs.", "date": "2024-06-01",
-             "source": "City Post"},
+            {"id": "new", "title": "Bridge", "text": "The harbour bridge closed again for repairs.",
+             "date": "2024-06-01", "source": "City Post"},
             {"id": "undated", "title": "Bridge", "text": "The harbour bridge repairs cost a lot.", "date": None}]
     corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     engine.ingest([corpus])
@@ -131,7 +134,8 @@ def test_dates_and_sources_filter_inside_the_search(engine: Engine, tmp_path: Pa
              for i in store.vector_search(vec, 10, Where(until=date(2021, 1, 1)))[1][0] if i >= 0}
     if engine.settings.store.backend == "milvus":  # pushed down: the 2024 article is not even a candidate
         assert found == {"old", "undated"}
-        kw = {store.chunk_rows([i])[i].article_id for i, _ in store.keyword_search(["bridge"], 10, Where(since=date(2023, 1, 1)))}
+        kw = {store.chunk_rows([i])[i].article_id
+              for i, _ in store.keyword_search(["bridge"], 10, Where(since=date(2023, 1, 1)))}
         assert kw == {"new", "undated"}
         by_source = {store.chunk_rows([int(i)])[int(i)].article_id
                      for i in store.vector_search(vec, 10, Where(sources=("city post",)))[1][0] if i >= 0}

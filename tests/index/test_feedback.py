@@ -19,7 +19,8 @@ def test_a_vote_is_stored_with_question_quotes_server_and_time(tmp_path) -> None
     log = FeedbackLog(tmp_path)
     log.record(vote(1), user_id=555)
     [got] = FeedbackLog(tmp_path).votes()  # read back by another instance, as the CLI does
-    assert (got.question, got.quotes, got.vote, got.guild_id, got.answer) == ("who broke the siege?", (QUOTE,), 1, 42, "111")
+    assert (got.question, got.quotes, got.vote, got.guild_id, got.answer) == ("who broke the siege?", (QUOTE,), 1, 42,
+                                                                              "111")
     assert got.time.endswith("+00:00")
 
 
@@ -57,7 +58,8 @@ def test_eval_lines_have_the_eval_question_shape(tmp_path) -> None:
     good, bad = eval_lines(log.votes())
     assert good == {"id": "feedback:1", "question": "q one", "asked_at": "2026-11-27", "answers": [],
                     "article_id": "deir", "vote": 1, "guild_id": 42,
-                    "quotes": [{"article_id": "deir", "start": 10, "end": 40, "text": "Syrian forces broke the siege."}]}
+                    "quotes": [{"article_id": "deir", "start": 10, "end": 40,
+                                "text": "Syrian forces broke the siege."}]}
     assert bad["article_id"] is None and bad["vote"] == -1 and bad["guild_id"] is None
 
 

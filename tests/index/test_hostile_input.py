@@ -58,7 +58,8 @@ def test_encodings():
     for codec in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
         (a,) = read_bytes("f.txt", text.encode(codec))
         assert a.title == "Título" and "martes" in a.text, codec
-    for codec, sample in (("latin-1", "añadido el martes ü ß"), ("cp1252", "“añadido” el martes"), ("shift_jis", "日本語のニュース")):
+    for codec, sample in (("latin-1", "añadido el martes ü ß"), ("cp1252", "“añadido” el martes"),
+                          ("shift_jis", "日本語のニュース")):
         data = f"Title\n\n{sample}".encode(codec)
         (f,) = read_bytes("f.txt", data)
         assert isinstance(f, Failure) and "UTF-8" in f.reason, codec

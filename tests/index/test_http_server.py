@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
+from tests.http_server import LocalServer
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

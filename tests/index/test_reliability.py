@@ -141,7 +141,8 @@ def test_export_then_index_rebuilds_an_equivalent_index(tmp_path, fake_engine, f
     rebuilt = Engine(replace(fake_settings, index_dir=str(tmp_path / "rebuilt")))
     report = rebuilt.ingest([dump])
     assert report.added == 9 and not report.failed
-    assert sorted(rebuilt.store.articles(), key=lambda a: a.id) == sorted(fake_engine.store.articles(), key=lambda a: a.id)
+    assert (sorted(rebuilt.store.articles(), key=lambda a: a.id)
+            == sorted(fake_engine.store.articles(), key=lambda a: a.id))
     assert rebuilt.store.counts() == fake_engine.store.counts()
     q = "which report mentions the bridge?"
     assert [p.text for p in rebuilt.ask(q).passages] == [p.text for p in fake_engine.ask(q).passages]

@@ -24,5 +24,6 @@ def test_the_device_legs_give_back_the_checkpoint_that_was_trained(tmp_path):
     assert set(trained) == set(restored)
     assert max(float((trained[k].float() - restored[k]).abs().max()) for k in trained) < 2e-3
     assert meta["recipe"]["steps"] == 1
-    (r,) = Reader(tmp_path / "reader").read("Who first lit the Gull Point lamp?", ["Its lamp was first lit by keeper Anna Reyes."])
+    (r,) = Reader(tmp_path / "reader").read("Who first lit the Gull Point lamp?",
+                                            ["Its lamp was first lit by keeper Anna Reyes."])
     assert r.span is None or 0 <= r.span[0] < r.span[1] <= 44

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -31,7 +30,8 @@ def test_bm25_ranks_the_paragraph_sharing_rare_words_first():
 
 
 def test_too_few_paragraphs_is_a_clear_error(tmp_path):
-    one = {"data": [{"paragraphs": [{"context": "A b c.", "qas": [{"id": "1", "question": "b?", "answers": [{"text": "b", "answer_start": 2}]}]}]}]}
+    one = {"data": [{"paragraphs": [{"context": "A b c.", "qas": [{"id": "1", "question": "b?",
+                                                                   "answers": [{"text": "b", "answer_start": 2}]}]}]}]}
     (tmp_path / "one.json").write_text(json.dumps(one))
     with pytest.raises(ValueError, match="at least 4"):
         build_examples([tmp_path / "one.json"])

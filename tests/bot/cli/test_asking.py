@@ -20,7 +20,8 @@ def test_readable_answer_shows_quote_and_sources(run, docs):
 def test_nothing_found(run, docs):
     run("index", str(docs))
     code, out, _ = run("ask", "quantum chromodynamics lattice", "--json")
-    assert code == 0 and json.loads(out) == {"id": None, "question": "quantum chromodynamics lattice", "found": False, "answer": None, "passages": []}
+    assert code == 0 and json.loads(out) == {"id": None, "question": "quantum chromodynamics lattice", "found": False,
+                                             "answer": None, "passages": []}
     code, out, _ = run("ask", "quantum chromodynamics lattice")
     assert "No good match" in out
 
@@ -28,7 +29,8 @@ def test_nothing_found(run, docs):
 def test_eval_reports_metrics(run, docs, tmp_path):
     run("index", str(docs))
     qs = tmp_path / "gold.jsonl"
-    qs.write_text(json.dumps({"id": "g1", "question": "what is the mayor called?", "answers": ["Ada Brook"], "article_id": "b1"}) + "\n")
+    qs.write_text(json.dumps({"id": "g1", "question": "what is the mayor called?", "answers": ["Ada Brook"],
+                              "article_id": "b1"}) + "\n")
     code, out, _ = run("eval", str(qs), "--json", "--run", str(tmp_path / "run.jsonl"))
     metrics = json.loads(out)
     assert code == 0 and metrics["answer_recall@1"] == 1.0 and metrics["mrr@10"] == 1.0

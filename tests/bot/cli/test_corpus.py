@@ -31,7 +31,8 @@ def test_bad_files_fail_clearly_and_lose_nothing(run, docs, tmp_path):
     (bad / "bin.md").write_bytes(b"\x00\x01\x02")
     code, out, err = run("index", str(bad), str(tmp_path / "missing"))
     assert code == 1 and "0 added" in out and "4 failed" in out
-    for expected in ("empty.txt: empty file", "latin.txt: not valid UTF-8", "bin.md: binary file", "missing: no such file"):
+    for expected in ("empty.txt: empty file", "latin.txt: not valid UTF-8", "bin.md: binary file",
+                     "missing: no such file"):
         assert expected in err
     code, out, _ = run("info", "--json")
     assert json.loads(out)["articles"] == 2

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import cli_runner
 from tests.feeds_fixtures import page, rss
-from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
+from tests.http_server import LocalServer
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from bot.cli import main
 from tests.conftest import cli_runner
 from tests.feeds_fixtures import storm
-from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
+from tests.http_server import LocalServer
 
 
 @pytest.fixture

@@ -60,7 +60,8 @@ def test_user_and_article_text_printed_verbatim_never_as_markup(run, tmp_path):
     folder = tmp_path / "docs["  # its files' paths read "docs[/i]...": a closing tag
     folder.mkdir()
     (folder / "m.jsonl").write_text(json.dumps({"id": "m1", "title": "Bridge [/i] :smile: news",
-                                                "text": "The [bold]harbour[/bold] bridge opened :cat: on Monday."}) + "\n")
+                                                "text": "The [bold]harbour[/bold] bridge opened :cat: on Monday."})
+                                     + "\n")
     (folder / "i]empty:smile:.txt").write_text("")
     code, out, err = run("index", str(folder))
     assert code == 1 and f"failed: {folder}/i]empty:smile:.txt: empty file" in err
@@ -69,7 +70,8 @@ def test_user_and_article_text_printed_verbatim_never_as_markup(run, tmp_path):
     for expected in ("Bridge [/i] :smile: news", "The [bold]harbour[/bold] bridge opened :cat: on Monday."):
         assert expected in out
     batch = folder / "b]q:cat:.jsonl"
-    batch.write_text(json.dumps({"id": "[i]x:cat:", "question": "when did the [/i] bridge open :thumbs_up:?"}) + "\n{\n")
+    batch.write_text(json.dumps({"id": "[i]x:cat:", "question": "when did the [/i] bridge open :thumbs_up:?"})
+                     + "\n{\n")
     code, out, err = run("ask", "--batch", str(batch))
     assert code == 1 and "Q [i]x:cat:: when did the [/i] bridge open :thumbs_up:?" in out
     assert f"{batch}:2: malformed JSON" in err

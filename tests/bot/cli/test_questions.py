@@ -6,7 +6,8 @@ import json
 def test_batch_one_line_per_question(run, docs, tmp_path):
     run("index", str(docs))
     qs = tmp_path / "q.jsonl"
-    qs.write_text('{"id": "q1", "question": "what is the mayor called?"}\n\n{"id": "q2", "question": "what erupted?"}\n')
+    qs.write_text('{"id": "q1", "question": "what is the mayor called?"}\n\n'
+                  '{"id": "q2", "question": "what erupted?"}\n')
     code, out, _ = run("ask", "--batch", str(qs), "--json")
     lines = [json.loads(x) for x in out.splitlines()]
     assert code == 0 and [x["id"] for x in lines] == ["q1", "q2"]
@@ -23,8 +24,10 @@ def test_malformed_batch_line_names_file_and_line(run, docs, tmp_path):
 def test_batch_asked_at_per_line_and_bad_line_named(run, docs, tmp_path):
     run("index", str(docs))
     batch = tmp_path / "q.jsonl"
-    batch.write_text(json.dumps({"id": "early", "question": "what is the mayor called?", "asked_at": "2024-01-01"}) + "\n"
-                     + json.dumps({"id": "late", "question": "what is the mayor called?", "asked_at": "2024-06-01"}) + "\n")
+    batch.write_text(json.dumps({"id": "early", "question": "what is the mayor called?",
+                                 "asked_at": "2024-01-01"}) + "\n"
+                     + json.dumps({"id": "late", "question": "what is the mayor called?",
+                                   "asked_at": "2024-06-01"}) + "\n")
     code, out, _ = run("ask", "--batch", str(batch), "--json")
     early, late = (json.loads(line) for line in out.splitlines())
     assert code == 0 and "b1" not in json.dumps(early) and late["passages"][0]["article_id"] == "b1"
@@ -90,7 +93,8 @@ def test_batch_with_only_bad_lines_says_so(run, docs, tmp_path):
 def test_eval_keeps_int_ids_and_names_a_bad_line(run, docs, tmp_path):
     run("index", str(docs))
     qs = tmp_path / "gold.jsonl"
-    qs.write_text(json.dumps({"id": 1, "question": "what is the mayor called?", "answers": ["Ada Brook"], "article_id": "b1"}) + "\n")
+    qs.write_text(json.dumps({"id": 1, "question": "what is the mayor called?", "answers": ["Ada Brook"],
+                              "article_id": "b1"}) + "\n")
     code, out, _ = run("eval", str(qs), "--json", "--run", str(tmp_path / "run.jsonl"))
     assert code == 0 and json.loads(out)["answer_recall@1"] == 1.0
     assert json.loads((tmp_path / "run.jsonl").read_text())["id"] == 1

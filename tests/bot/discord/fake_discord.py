@@ -486,8 +486,8 @@ class FakeDiscord:
         out = []
         for cmd in call.body or []:
             # Discord gives a menu command the description "".
-            out.append({"description": "", **cmd, "id": snowflake(), "application_id": self.app_id, "version": snowflake(),
-                        **({"guild_id": guild_id} if guild_id else {})})
+            out.append({"description": "", **cmd, "id": snowflake(), "application_id": self.app_id,
+                        "version": snowflake(), **({"guild_id": guild_id} if guild_id else {})})
         self.commands = out
         return _json(out)
 

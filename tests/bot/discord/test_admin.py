@@ -73,7 +73,8 @@ def test_stats_for_manage_server_or_the_admin_role(fake_settings, corpus_engine:
                 assert reply["type"] == 4 and reply["data"]["flags"] == 64
                 text = reply["data"]["content"]
                 assert text.startswith("**This server's index:** no index yet (add articles with /index) · model "
-                                       "fake-hash\n**Feeds:** none followed (add one with /follow)\n**Votes:** none yet\n"
+                                       "fake-hash\n**Feeds:** none followed (add one with /follow)\n"
+                                       "**Votes:** none yet\n"
                                        "**Shared index** (asked when this server's finds nothing): 3 articles, ")
                 assert "chunks · model fake-hash" in text
                 assert text.endswith("\n**Questions answered here:** 7 · **Bot uptime:** 0 s")

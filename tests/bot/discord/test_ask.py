@@ -254,10 +254,10 @@ def test_questions_are_asked_as_of_the_message_time(fake_settings, fake_engine: 
 
     from datetime import datetime, timezone
 
-    records = [{"id": "then", "title": "Ferry strike", "text": "The ferry strike ended when the union accepted the offer.",
-                "date": "2020-05-01"},
-               {"id": "later", "title": "Ferry strike again", "text": "The ferry strike ended again when the union accepted.",
-                "date": "2099-05-01"}]
+    records = [{"id": "then", "title": "Ferry strike",
+                "text": "The ferry strike ended when the union accepted the offer.", "date": "2020-05-01"},
+               {"id": "later", "title": "Ferry strike again",
+                "text": "The ferry strike ended again when the union accepted.", "date": "2099-05-01"}]
     fake_engine.ingest_bytes("strike.jsonl", "".join(json.dumps(r) + "\n" for r in records).encode())
 
     async def scenario() -> None:
@@ -292,7 +292,8 @@ def test_an_engine_error_after_the_defer_reaches_only_the_asker(fake_settings, c
 
             asked = await fake.post_message(user("bob"), mention(fake, DEIR))
             assert (await fake.wait_for(reply_to(asked))).body["content"] == UNAVAILABLE
-            assert not any("secret" in (c.body or {}).get("content", "") for c in fake.calls if isinstance(c.body, dict))
+            assert not any("secret" in (c.body or {}).get("content", "")
+                           for c in fake.calls if isinstance(c.body, dict))
 
     asyncio.run(scenario())
 

@@ -34,7 +34,8 @@ class RoleFake(FakeDiscord):
         data = {"id": snowflake(), "channel_id": self.channel_id, "guild_id": self.guild_id, "author": author,
                 "member": {k: v for k, v in self.member(author).items() if k != "user"}, "content": content,
                 "timestamp": _now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
-                "mentions": [self.bot_user] if replying_to and replying_to["author"] == self.bot_user else [], "mention_roles": list(roles),
+                "mentions": [self.bot_user] if replying_to and replying_to["author"] == self.bot_user else [],
+                "mention_roles": list(roles),
                 "attachments": [], "embeds": [], "pinned": False, "type": 19 if replying_to else 0, "flags": 0,
                 "components": []}
         if replying_to is not None:

@@ -17,7 +17,7 @@ from index.feeds.follow_list import Feed, FeedList
 from tests.bot.discord.fake_discord import MANAGE_GUILD, user
 from tests.bot.discord.harness import callback_to, eventually, followup_to, running_bot, visible, with_discord
 from tests.feeds_fixtures import page, rss
-from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
+from tests.http_server import LocalServer
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.bot.discord.corpus import ASK_BEES, ASK_OWLS, BEES, DEIR, OWLS
 from tests.bot.discord.fake_discord import MANAGE_GUILD, FakeDiscord, user
 from tests.bot.discord.harness import (ask, callback_to, eventually, followup_to, index_file, mention, reply_to,
                                        running_bot, vote_on, with_discord)
-from tests.http_server import LocalServer, http_server  # noqa: F401 - the fixture
+from tests.http_server import LocalServer
 
 async def stats(fake: FakeDiscord, guild_id: str) -> str:
     token = await fake.slash(user("mod"), "stats", permissions=MANAGE_GUILD, guild_id=guild_id)
@@ -167,7 +167,8 @@ def test_stats_describe_the_asking_servers_own_corpus(fake_settings, fake_engine
             assert all(re.search(r" · model fake-hash · last changed <t:\d+:R>$", lines[0]) for lines in (in_a, in_b))
             assert in_a[1:3] == ["**Feeds:** none followed (add one with /follow)",
                                  f"**Votes:** 1 helpful, 1 not helpful (`quotebot feedback --server {a}` exports them)"]
-            assert in_b[1:3] == ["**Feeds:** 1 followed, last new article never (/feeds lists them)", "**Votes:** none yet"]
+            assert in_b[1:3] == ["**Feeds:** 1 followed, last new article never (/feeds lists them)",
+                                 "**Votes:** none yet"]
             assert in_a[3].startswith("**Questions answered here:** 2 · **Bot uptime:** ") and len(in_a) == 4
             assert in_b[3].startswith("**Questions answered here:** 0 · **Bot uptime:** ") and len(in_b) == 4
 

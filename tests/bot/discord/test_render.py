@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.discord.render import (DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span, _trimmed,
-                                answer_pages, article_links, clip_words, dlen, footer_text, limit_problems, page_embeds, quote_span, safe_url)
+                                answer_pages, article_links, clip_words, dlen, footer_text, limit_problems, page_embeds,
+                                quote_span, safe_url)
 from bot.discord.safety import break_invites
 from index.text.sentences import split_sentences
 from index.types import Answer, Passage
@@ -144,7 +145,8 @@ def test_footer_is_source_and_strength_in_words_and_the_date_a_discord_timestamp
     timed = replace(p, date="2024-04-29T09:00:00+01:00")
     assert page_embeds([timed], 1)[0].description.startswith("Published <t:1714377600:D>\n")
     assert page_embeds([replace(p, date=None)], 1)[0].description == "Undated\n**Text.**"
-    assert footer_text(Passage("a", "T", None, None, None, "Text.", 0, 5, (0, 5), 0.1), 1) == "unknown source · best match"
+    assert (footer_text(Passage("a", "T", None, None, None, "Text.", 0, 5, (0, 5), 0.1), 1)
+            == "unknown source · best match")
     long = Passage("a", "T", "word " * 1000, None, "2017", "Text.", 0, 5, (0, 5), 0.1)
     assert dlen(footer_text(long, 1)) < 300
 

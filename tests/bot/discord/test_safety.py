@@ -18,7 +18,8 @@ from index.errors import QuotebotError
 from tests.bot.discord.harness import visible
 
 PIECES = list("*_~|`[]()<>@#&!-:/\\>.1 \n\u200b") + ["everyone", "here", "123456789012345678", "https://a.com/x_y",
-                                                       "t:", "a", "  ", "https://", "discord.gg/", "discord.com/invite/", "DiscordApp.com/invite/",
+                                                       "t:", "a", "  ", "https://", "discord.gg/",
+                                                       "discord.com/invite/", "DiscordApp.com/invite/",
                                                        "https://discord.gg/abc", "www.", "x.org/p?q=1", "."]
 HOSTILE = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 

@@ -110,7 +110,8 @@ def test_when_discord_refuses_the_thread_the_answer_is_given_in_place(fake_setti
         fake.refuse_threads = True  # e.g. a channel overwrite the bot's cache didn't show
         async with running_bot(with_discord(fake_settings, answer_in_thread=True), corpus_engine, fake=fake):
             token = await fake.slash(user("alice"), "ask", {"question": DEIR})
-            edit = await fake.wait_for(lambda c: c.method == "PATCH" and c.path.endswith(f"/{token}/messages/@original"))
+            edit = await fake.wait_for(lambda c: c.method == "PATCH"
+                                       and c.path.endswith(f"/{token}/messages/@original"))
             assert edit.body["embeds"][0]["title"] == "1. Syrian forces break ISIS siege of Deir Ezzor"
             assert original_of(fake, token)["embeds"] and "Helpful" in buttons(original_of(fake, token))
 
