@@ -70,25 +70,22 @@ def follow(engine: Engine, url: str, name: str | None = None) -> tuple[Feed, boo
     url = check_url(url)
     wanted_name = check_name(name) if name is not None else None
     feeds = FeedList(engine.folder)
-    known = feeds.find(url)
-    if known is not None:
-        return known, False, -1
-    fetched = _fetch_one(url, engine.settings.fetch)
-    try:
-        parsed = parse_feed(fetched.body, fetched.final_url, _header(fetched))
-    except FeedError as exc:
-        found = discover(fetched.body, fetched.final_url) if "html" in fetched.content_type.lower() else None
-        if found is None:
-            raise FeedError(f"{url}: {exc}") from None
-        url = check_url(found)
+    announced = False  # the second time round: the feed a page announced
+    while True:
         known = feeds.find(url)
         if known is not None:
             return known, False, -1
         fetched = _fetch_one(url, engine.settings.fetch)
         try:
             parsed = parse_feed(fetched.body, fetched.final_url, _header(fetched))
-        except FeedError as exc2:
-            raise FeedError(f"{url} (announced by the page): {exc2}") from None
+            break
+        except FeedError as exc:
+            if announced:
+                raise FeedError(f"{url} (announced by the page): {exc}") from None
+            found = discover(fetched.body, fetched.final_url) if "html" in fetched.content_type.lower() else None
+            if found is None:
+                raise FeedError(f"{url}: {exc}") from None
+            url, announced = check_url(found), True
     default = parsed.title or urlsplit(url).hostname or url
     feed = Feed(url, wanted_name or feeds.free_name(check_name(default)), now_utc().isoformat(), parsed.title)
     feed, new = feeds.add(feed)

@@ -228,29 +228,29 @@ def canonical_url(canonical: str | None, page_url: str) -> str:
     return str(url.with_fragment(None))
 
 
+def _parsed(text: str, where: str, line: int | None = None) -> Any:
+    """The JSON value of ``text``, or a Failure saying why it is none, at ``where:line`` (a JSONL line) or
+    at the decoder's line in ``where`` (a whole file)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Failure(f"{where}:{exc.lineno if line is None else line}", f"malformed JSON ({exc.msg})")
+    except RecursionError:
+        return Failure(where if line is None else f"{where}:{line}", "JSON nested too deeply")
+
+
 def _read_json(text: str, path_id: str, where: str, lines: bool,
                max_article_bytes: int) -> Iterator[Article | Failure]:
     if lines:
         for n, line in enumerate(text.split("\n"), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Failure(f"{where}:{n}", f"malformed JSON ({exc.msg})")
-                continue
-            except RecursionError:
-                yield Failure(f"{where}:{n}", "JSON nested too deeply")
-                continue
-            yield article_from_record(record, f"{where}:{n}", f"{path_id}#{n}", max_article_bytes)
+            if line.strip():
+                record = _parsed(line, where, n)
+                yield record if isinstance(record, Failure) else article_from_record(
+                    record, f"{where}:{n}", f"{path_id}#{n}", max_article_bytes)
         return
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield Failure(f"{where}:{exc.lineno}", f"malformed JSON ({exc.msg})")
-        return
-    except RecursionError:
-        yield Failure(where, "JSON nested too deeply")
+    data = _parsed(text, where)
+    if isinstance(data, Failure):
+        yield data
         return
     records = data if isinstance(data, list) else [data]
     for i, record in enumerate(records):

@@ -176,6 +176,17 @@ def test_follow_refuses_what_is_not_a_feed_and_finds_an_announced_one(http_serve
     assert (feed.url, feed.name, new, entries) == (http_server.url("/atom"), "Site", True, 0)
     again, new, _ = follow(engine, http_server.url("/atom"))
     assert again == feed and not new
+    assert follow(engine, http_server.url("/home"))[:2] == (feed, False)  # the page's feed is followed already
+
+
+def test_an_announced_feed_that_is_no_feed_says_the_page_announced_it(http_server: LocalServer,
+                                                                     engine: Engine) -> None:
+    http_server.route("/home", '<html><head><link rel="alternate" type="application/rss+xml" href="/bad">'
+                               "</head><body>Home</body></html>")
+    http_server.route("/bad", page("Not a feed", "Still a page."))
+    with pytest.raises(FeedError, match=r"/bad \(announced by the page\): not an RSS, Atom or RDF feed$"):
+        follow(engine, http_server.url("/home"))
+    assert FeedList(engine.folder).all() == []
 
 
 def test_private_addresses_are_refused_unless_allowed(http_server: LocalServer, fake_settings: Settings) -> None:

@@ -178,3 +178,14 @@ def test_wrong_types_in_a_record_are_failures_naming_the_field():
                        ("c.jsonl:3", "'id' must be a string, got a list"),
                        ("c.jsonl:4", "'date' must be a string, got an object"),
                        ("c.jsonl:5", "'source' must be a string, got a boolean")]
+
+
+def test_broken_json_files_and_lines_are_failures_naming_where():
+    (f,) = failures(list(read_bytes("c.json", b'[{"id": "x",\n "text": }]')))
+    assert (f.where, f.reason.split(" (")[0]) == ("c.json:2", "malformed JSON")
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert [(f.where, f.reason) for f in failures(list(read_bytes("c.json", deep)))] == [
+        ("c.json", "JSON nested too deeply")]
+    lines = b'{"id": "a", "text": "A."}\n' + deep
+    assert [(f.where, f.reason) for f in failures(list(read_bytes("c.jsonl", lines)))] == [
+        ("c.jsonl:2", "JSON nested too deeply")]
