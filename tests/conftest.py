@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from index.config import ModelSettings, RerankSettings, Settings, load_settings
+from index.config import ModelSettings, ReaderSettings, Settings, load_settings
 from index.engine import Engine
 from tests.fakes import FAKE_MODEL, register
 
@@ -63,7 +63,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def fake_settings(tmp_path: Path) -> Settings:
     s = load_settings(index_dir=tmp_path / "index")
     # The fake embedder's rankings are what these tests check: the trained reader has tests of its own.
-    return replace(s, model=ModelSettings(name=FAKE_MODEL), rerank=RerankSettings(enabled=False))
+    return replace(s, model=ModelSettings(name=FAKE_MODEL), reader=ReaderSettings(enabled=False))
 
 
 @pytest.fixture

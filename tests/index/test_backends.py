@@ -211,7 +211,7 @@ def test_milvus_lite_refuses_a_second_process_in_one_line(fake_settings: Setting
     settings = with_backend(fake_settings, "milvus")
     Engine(settings).ingest([FIXTURES / "news"])
     config = tmp_path / "c.toml"
-    config.write_text(f'[model]\nname = "fake-hash"\n[rerank]\nenabled = false\n'
+    config.write_text(f'[model]\nname = "fake-hash"\n[reader]\nenabled = false\n'
                       f'[store]\nbackend = "milvus"\nuri = "{settings.store.uri}"\n')
     run = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), "info", "--config", str(config)],
                          capture_output=True, text=True, timeout=120)
@@ -252,7 +252,7 @@ def test_several_processes_share_one_milvus(milvus_server: str, tmp_path: Path) 
     """Two sharded writers at once, a reader asking meanwhile, then a re-run: every article exactly once."""
     docs = make_corpus(tmp_path / "docs", n=24)
     config = tmp_path / "c.toml"
-    config.write_text(f'[model]\nname = "fake-hash"\n[rerank]\nenabled = false\n'
+    config.write_text(f'[model]\nname = "fake-hash"\n[reader]\nenabled = false\n'
                       f'[store]\nbackend = "milvus"\nuri = "{milvus_server}"\n')
     code = CHILD.format(root=str(ROOT))
 

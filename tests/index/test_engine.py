@@ -169,7 +169,8 @@ def test_stats(tmp_path, fake_engine):
     stats = fake_engine.stats()
     assert stats["articles"] == 2 and stats["chunks"] >= 2 and stats["model"] == "fake-hash"
     assert stats["dimension"] == 64 and stats["bytes"] > 0
-    assert sqlite3.connect(fake_engine.folder / "quotebot.sqlite3").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db = sqlite3.connect(fake_engine.folder / "quotebot.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_on_change_is_called_after_a_write_that_added_or_updated(tmp_path, fake_settings):

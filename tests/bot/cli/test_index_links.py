@@ -14,7 +14,7 @@ from tests.http_server import LocalServer
 
 @pytest.fixture
 def run(capsys, tmp_path):
-    return cli_runner(capsys, tmp_path / "links.toml", '[model]\nname = "fake-hash"\n[rerank]\nenabled = false\n'
+    return cli_runner(capsys, tmp_path / "links.toml", '[model]\nname = "fake-hash"\n[reader]\nenabled = false\n'
                       "[fetch]\nallow_private_networks = true\nper_host_delay_s = 0\n")
 
 
