@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +17,7 @@ from index.errors import InputError
 from index.ingest.cleaning import not_utf8
 
 
-def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
+def _day(value: str | None, option: str) -> date | None:
     """A command-line date, or an InputError naming the option."""
     from index.ranking.timeframe import as_of
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from index.config import Settings, load_settings
 from index.errors import QuotebotError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from index.engine import Engine
 
 # Markup and emoji codes off everywhere: questions, article text and file names are printed as given
 # ("[/i]" raised MarkupError, ":smile:" in a file name became an emoji); styles are passed as style=.
@@ -54,7 +59,7 @@ OutputOpt = Annotated[
 ]
 
 
-def engine_for(index: Path | None, config: Path | None):  # type: ignore[no-untyped-def]
+def engine_for(index: Path | None, config: Path | None) -> Engine:
     """The Engine over ``--index`` with ``--config``'s settings."""
     from index.engine import Engine  # keeps `quotebot --help` from importing numpy and FAISS
 
@@ -66,7 +71,7 @@ def settings_for(index: Path | None, config: Path | None) -> Settings:
     return load_settings(config, index)
 
 
-def progress_bar(disable: bool = False):  # type: ignore[no-untyped-def]
+def progress_bar(disable: bool = False) -> Progress:
     """The progress bar of index and migrate, on stderr, gone when done."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

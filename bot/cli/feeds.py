@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from bot.cli.common import ConfigOpt, IndexOpt, engine_for, settings_for, stderr, stdout
 from index.errors import InputError, QuotebotError
+
+if TYPE_CHECKING:
+    from index.engine import Engine
 
 NameOpt = Annotated[
     Optional[str], typer.Option("--name", help="What to call the feed (default: its title).", show_default=False)
@@ -81,7 +84,7 @@ def list_feeds(
         stdout.print(line + (f" · error: {f.last_error}" if f.last_error else ""), soft_wrap=True)
 
 
-def _update_once(engine, everything: bool, as_json: bool) -> bool:  # type: ignore[no-untyped-def]
+def _update_once(engine: Engine, everything: bool, as_json: bool) -> bool:
     """One poll; prints each failure and the summary; True when nothing failed."""
     from index.feeds.polling import update
 

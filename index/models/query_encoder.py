@@ -146,7 +146,7 @@ def _export(model: Any, model_dir: str, max_tokens: int, folder: Path) -> str | 
             super().__init__()
             self.inner = transformer
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 

@@ -12,8 +12,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
 
 SHIPPED = Path(__file__).resolve().parent / "weights"
 MAX_ANSWER_TOKENS = 30
@@ -82,7 +86,7 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
-def _decode(relevance: float, start: np.ndarray, end: np.ndarray, encoding) -> Reading:  # type: ignore[no-untyped-def]
+def _decode(relevance: float, start: np.ndarray, end: np.ndarray, encoding: Encoding) -> Reading:
     """The best answer span of one pair among the passage's tokens, against [CLS] ("no answer")."""
     context = np.array([sid == 1 for sid in encoding.sequence_ids])
     if not context.any():
