@@ -1,14 +1,12 @@
-"""Asking: the /ask slash command, @mentions, and the More/Back buttons that page through quotes."""
+"""Asking: the /ask slash command, the message menu, @mentions and replies to answers, and /help, answered with the
+engine's quotes (the words said and read in ``asking_text``; threads and the paging buttons in ``delivery``)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime
 import logging
-import math
-import re
 import sqlite3
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,7 +14,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import render
+from bot.discord.asking_text import (CONTEXT_MENU, EMPTY_QUESTION, NOTHING_TO_ASK, QUESTION_MAX, SOMETHING_WRONG,
+                                     UNAVAILABLE, VOTE_FAILED, busy_text, earlier_question, follow_up, help_text,
+                                     mention_pattern)
 from bot.discord.cooldown import Busy
+from bot.discord.delivery import PageView, can_thread, link_view, my_permissions, start_thread
 from bot.discord.render import Page
 from bot.discord.safety import NO_PINGS
 from index.errors import InputError, QuotebotError
@@ -30,188 +32,6 @@ log = logging.getLogger("quotebot.discord.ask")
 PAGES = 3  # the engine is asked for this many pages of quotes; More shows the next ones
 # An interaction's token (needed to take the buttons off a slash answer) lasts 15 minutes.
 TOKEN_LIFETIME = 14 * 60.0
-QUESTION_MAX = 1000
-EMPTY_QUESTION = "Ask me something after the mention, e.g. “@Quotebot who supported the offensive?”, or use /ask."
-CONTEXT_MENU = "Ask Quotebot about this message"
-NOTHING_TO_ASK = "That message has no text for me to ask about; try /ask with your question."
-VOTE_FAILED = "Sorry, I couldn't record that vote just now; please try again later."
-def busy_text(seconds: float) -> str:
-    return f"I'm answering a lot of questions right now: please try again in {max(1, math.ceil(seconds))} s."
-
-
-SOMETHING_WRONG = "Sorry, something went wrong on my side; the details are in the bot's log."
-UNAVAILABLE = ("Sorry, I can't search the articles right now (the index may still be empty: an admin can add "
-               "articles with /index). The details are in the bot's log.")
-
-
-EXAMPLE = "who backed the Syrian army offensive on Deir Ezzor?"
-
-
-def help_text(commands: list[app_commands.Command]) -> str:
-    """/help: every way of asking, with an example, then each slash command (from the tree, so it stays
-    in step); admin commands are marked, as members don't see them."""
-    lines = ["**Quotebot** answers questions with verbatim quotes from the indexed news articles. Ask by:",
-             f"• `/ask` — e.g. `/ask question: {EXAMPLE}`",
-             f"• mentioning me — e.g. “@Quotebot {EXAMPLE}”",
-             "• replying to one of my answers to follow up — e.g. “and who opposed it?”",
-             f"• right-clicking a message → Apps → **{CONTEXT_MENU}**",
-             "Commands:"]
-    for command in sorted(commands, key=lambda c: c.name):
-        admins = " (server admins)" if command.default_permissions is not None else ""
-        lines.append(f"• `/{command.name}`{admins} — {command.description}")
-    return render.notice("\n".join(lines))
-
-
-def mention_pattern(bot_id: int, role_id: int | None) -> re.Pattern[str]:
-    """Mentions of the bot: its user, or its managed role in the server (what Discord's autocomplete often
-    inserts for "@Quotebot")."""
-    role = rf"|<@&{role_id}>" if role_id is not None else ""
-    return re.compile(rf"<@!?{bot_id}>{role}")
-
-
-def shown_text(markdown: str) -> str:
-    """Text the bot escaped (``escape_text``) as Discord shows it: escapes resolved, zero-width spaces and
-    the "<…>" around links gone."""
-    text = re.sub(r"<([a-z][\w+.-]*://[^\s<>]*)>", r"\1", markdown, flags=re.I)
-    return re.sub(r"\\([^\sA-Za-z0-9])", r"\1", text).replace("\u200b", "")
-
-
-def asked_in(content: str) -> str | None:
-    """The question one of the bot's answers was for (the "… for: <question>" or "You asked: <question>"
-    line), as the asker wrote it; None for any other message."""
-    line = re.search(r"^(?:\*\*[^*\n]+\*\* for: |-# You asked: )(.+)$", content, re.M)
-    if line is None:
-        return None
-    return " ".join(shown_text(line.group(1)).removesuffix("…").split()) or None
-
-
-def earlier_question(message: discord.Message, bot_id: int) -> str | None:
-    """The question of the bot's answer that ``message`` replies to, or None when it replies to none."""
-    ref = message.reference.resolved if message.reference is not None else None
-    if not isinstance(ref, discord.Message) or ref.author.id != bot_id:
-        return None
-    return asked_in(ref.content)
-
-
-def follow_up(earlier: str, question: str) -> str:
-    """A follow-up asked with the earlier question as context ("… Deir Ezzor? and who opposed it?"):
-    the engine only matches words, so the two together find what the new one alone can't; the new
-    question is kept whole, the earlier one cut to the room left."""
-    room = QUESTION_MAX - len(question) - 1
-    return f"{earlier[:room].rstrip()} {question}" if room > 0 else question
-
-
-THREADABLE = (discord.ChannelType.text, discord.ChannelType.news)
-
-
-def can_thread(channel: object, permissions: discord.Permissions) -> bool:
-    """Whether a public thread can be started off a message in ``channel``: a server's text or announcement
-    channel (not a DM, a thread, a voice or forum channel) where the bot may start threads and post in them."""
-    return (getattr(channel, "type", None) in THREADABLE and permissions.create_public_threads
-            and permissions.send_messages_in_threads)
-
-
-def my_permissions(message: discord.Message) -> discord.Permissions:
-    """The bot's permissions in the message's channel, from the cache (none outside a server)."""
-    guild = message.guild
-    if guild is None or guild.me is None or not hasattr(message.channel, "permissions_for"):
-        return discord.Permissions.none()
-    return message.channel.permissions_for(guild.me)
-
-
-async def start_thread(message: discord.Message | discord.PartialMessage, question: str) -> discord.Thread | None:
-    """A public thread off ``message`` named after the question, or None (logged) when Discord refuses it,
-    e.g. a channel permission the bot's cache didn't show: the caller then answers in the channel."""
-    try:
-        return await message.create_thread(name=render.thread_name(question))
-    except (discord.HTTPException, ValueError) as exc:
-        log.warning("could not start a thread for an answer (%s); answering in the channel", exc)
-        return None
-
-
-def link_buttons(page: Page) -> list[discord.ui.Button]:
-    """The page's "Open article N" buttons: links, handled by Discord itself, so they never time out."""
-    return [discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url) for label, url in page.links]
-
-
-def link_view(page: Page) -> discord.ui.View | None:
-    """A view of only the page's link buttons (a one-page answer), or None when it has none."""
-    if not page.links:
-        return None
-    view = discord.ui.View(timeout=None)
-    for button in link_buttons(page):
-        view.add_item(button)
-    return view
-
-
-class PageView(discord.ui.View):
-    """Back/More buttons over an answer's pages (none for one page) and Helpful/Not helpful, with the shown
-    page's link buttons below them; only the asker may page, anyone may vote, until the timeout."""
-
-    def __init__(self, pages: list[Page], owner_id: int, timeout: float,
-                 on_vote: Callable[[discord.Interaction, Page, int], Awaitable[None]] | None = None) -> None:
-        super().__init__(timeout=timeout)
-        self.pages = pages
-        self.owner_id = owner_id
-        self.index = 0
-        self.message: discord.Message | discord.WebhookMessage | None = None
-        self._links: list[discord.ui.Button] = []
-        if len(pages) < 2:
-            self.remove_item(self.back)
-            self.remove_item(self.more)
-        self._votes = render.vote_buttons(self._vote) if on_vote is not None and pages[0].quotes else []
-        self._on_vote = on_vote
-        for button in self._votes:
-            button.row = 0
-            self.add_item(button)
-        self._update_buttons()
-
-    async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
-        assert self._on_vote is not None
-        await self._on_vote(interaction, self.pages[self.index], vote)
-
-    def _update_buttons(self) -> None:
-        self.back.disabled = self.index == 0
-        self.more.disabled = self.index >= len(self.pages) - 1
-        for button in self._links:
-            self.remove_item(button)
-        self._links = link_buttons(self.pages[self.index])
-        for button in self._links:
-            button.row = 1  # under Back/More (row 0); at most 5 quotes a page, so one row
-            self.add_item(button)
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        if interaction.user.id == self.owner_id or (interaction.data or {}).get("custom_id") in {
-                b.custom_id for b in self._votes}:
-            return True
-        await interaction.response.send_message(
-            "Only the person who asked can page through these quotes; ask your own with /ask.",
-            ephemeral=True, allowed_mentions=NO_PINGS)
-        return False
-
-    async def _show(self, interaction: discord.Interaction) -> None:
-        self._update_buttons()
-        page = self.pages[self.index]
-        await interaction.response.edit_message(content=page.content, embeds=page.embeds, view=self,
-                                                allowed_mentions=NO_PINGS)
-
-    @discord.ui.button(label="Back", style=discord.ButtonStyle.secondary)
-    async def back(self, interaction: discord.Interaction, button: discord.ui.Button[PageView]) -> None:
-        self.index = max(0, self.index - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="More", style=discord.ButtonStyle.primary)
-    async def more(self, interaction: discord.Interaction, button: discord.ui.Button[PageView]) -> None:
-        self.index = min(len(self.pages) - 1, self.index + 1)
-        await self._show(interaction)
-
-    async def on_timeout(self) -> None:
-        # Remove the paging buttons, so nobody presses one that no longer answers; the links stay.
-        if self.message is not None:
-            try:
-                await self.message.edit(view=link_view(self.pages[self.index]), allowed_mentions=NO_PINGS)
-            except discord.HTTPException as exc:  # deleted message, or an interaction token past 15 min
-                log.debug("could not remove the buttons: %s", exc)
 
 
 class AskCog(commands.Cog):

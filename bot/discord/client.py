@@ -18,7 +18,8 @@ from discord.ext import commands
 
 from bot.discord import render
 from bot.discord.admin import AdminCog
-from bot.discord.ask import SOMETHING_WRONG, AskCog
+from bot.discord.ask import AskCog
+from bot.discord.asking_text import SOMETHING_WRONG
 from bot.discord.cooldown import Capacity, Cooldown, Cooldowns
 from bot.discord.corpora import Corpora
 from bot.discord.departures import DeparturesCog

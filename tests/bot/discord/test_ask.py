@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from bot.discord.ask import EMPTY_QUESTION, UNAVAILABLE
+from bot.discord.asking_text import EMPTY_QUESTION, UNAVAILABLE
 from bot.discord.render import NO_MATCH
 from index.engine import Engine
 from index.errors import QuotebotError

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.discord.ask import CONTEXT_MENU, EXAMPLE, NOTHING_TO_ASK, SOMETHING_WRONG, AskCog
+from bot.discord.ask import AskCog
+from bot.discord.asking_text import CONTEXT_MENU, EXAMPLE, NOTHING_TO_ASK, SOMETHING_WRONG
 from index.engine import Engine
 from tests.bot.discord.corpus import DEIR
 from tests.bot.discord.fake_discord import SEND_MESSAGES, FakeDiscord, _now, snowflake, user

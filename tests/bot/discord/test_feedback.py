@@ -8,7 +8,7 @@ import asyncio
 import json
 import sqlite3
 
-from bot.discord.ask import VOTE_FAILED
+from bot.discord.asking_text import VOTE_FAILED
 from index.engine import Engine
 from index.feedback import FEEDBACK_FILE, FeedbackLog
 from tests.bot.discord.corpus import DEIR, TEXTS

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.discord.ask import UNAVAILABLE
+from bot.discord.asking_text import UNAVAILABLE
 from bot.discord.corpora import has_index, upload_id
 from bot.discord.poller import FeedPoller
 from index.config import FetchSettings
