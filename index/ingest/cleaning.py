@@ -14,8 +14,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Format and control characters that change nothing a reader sees but break matching and offsets.
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\u2060\ufeff\u00ad]")
+# Control characters: not text (NUL and friends break the stores and the tokenizers), so they are dropped.
+# Zero-width and format characters (U+200B-U+200D, U+2060, U+FEFF, the soft hyphen) are text as given and
+# stay: dropping them shifted every offset after them, and a quote must be a slice of the text as given
+# (issue 19 #16). What is shown may leave them out; the stored text keeps them.
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’»)\]]\s*$")
 FURNITURE_MAX_WORDS = 6
 # Mid-article furniture looks like a sentence, and shape alone cannot tell it from a heading or a short
@@ -31,9 +34,11 @@ PROMO_MAX_WORDS = 40
 
 
 def normalise(raw: str) -> str:
-    """NFC, unix newlines, no invisible characters, no trailing spaces, at most one blank line in a row."""
+    """NFC, unix newlines, no control characters, no trailing spaces, at most one blank line in a row.
+
+    Zero-width characters are kept (see ``_CONTROL``)."""
     text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text).replace("\t", " ").replace("\u00a0", " ")
+    text = _CONTROL.sub("", text).replace("\t", " ").replace("\u00a0", " ")
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text)

@@ -186,3 +186,27 @@ def test_on_change_is_called_after_a_write_that_added_or_updated(tmp_path, fake_
     write(docs, "a.txt", "Volcano erupts\n\nThe volcano erupted on Wednesday instead.")
     assert engine.ingest_items([]).added == 0 and engine.ingest([docs]).updated == 1
     assert len(changes) == 3
+
+
+ZERO_WIDTH = ["\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"]
+
+
+def test_quotes_slice_the_text_as_given_with_zero_width_characters(tmp_path, fake_engine):
+    # Issue 19 #16: U+FEFF between coordinates (as in Wikipedia texts) was dropped from the stored text, so
+    # a quote's start/end no longer pointed into the text as given.
+    import json
+
+    given = {}
+    for i, mark in enumerate(ZERO_WIDTH):
+        given[f"z{i}"] = (f"The lighthouse stands at 51\u00b030{mark}\u2032N 0\u00b07{mark}\u2032W on the "
+                          f"head{mark}land. Its keeper, Ada Br{mark}ook, lit the lamp in 1902. The "
+                          f"co{mark}ordinates were surveyed again in 1990.")
+    docs = tmp_path / "docs"
+    write(docs, "z.jsonl", "".join(json.dumps({"id": k, "title": "Lighthouse", "text": v}) + "\n"
+                                   for k, v in given.items()))
+    assert fake_engine.ingest([docs]).added == len(ZERO_WIDTH)
+    assert {a.id: a.text for a in fake_engine.store.articles()} == given
+    answer = fake_engine.ask("who lit the lamp in 1902?", k=10)
+    assert answer.found and len({p.article_id for p in answer.passages}) > 1
+    for passage in answer.passages:
+        assert given[passage.article_id][passage.start : passage.end] == passage.text

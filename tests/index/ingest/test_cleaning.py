@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,8 +32,15 @@ def test_is_furniture():
     assert not is_furniture("This line is long enough to be prose even without a full stop at its end")
 
 
-def test_normalise_removes_invisibles_and_unifies_newlines():
-    assert normalise("a\u200bb\r\nc\u00a0d\n\n\n\ne") == "ab\nc d\n\ne"
+def test_normalise_unifies_newlines():
+    assert normalise("a b\r\nc\u00a0d\n\n\n\ne\x00f") == "a b\nc d\n\nef"
+
+
+@pytest.mark.parametrize("mark", ["\ufeff", "\u200b", "\u200c", "\u200d", "\u2060", "\u00ad"])
+def test_normalise_keeps_zero_width_characters_inside_words(mark):
+    # Issue 19 #16: quotes and their offsets are of the text as given; dropping these shifted them.
+    text = f"Located at 51\u00b030{mark}\u2032N 0\u00b07{mark}\u2032W, the co{mark}ordinates say."
+    assert normalise(text) == text
 
 
 def test_split_title_markdown_heading():
