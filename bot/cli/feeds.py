@@ -132,6 +132,9 @@ def update(
                 _update_once(engine, everything, as_json)
             except QuotebotError as exc:  # a busy index or a full disk this time: try again next time
                 stderr.print(f"error: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one poll that breaks must not end the watch
+                stderr.print(f"error: the poll failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}",
+                             soft_wrap=True)
             everything = False
             time.sleep(minutes * 60)
     except KeyboardInterrupt:

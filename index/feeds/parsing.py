@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 from xml.sax import SAXException
@@ -50,18 +49,18 @@ def _strip_tags(text: str) -> str:
 
 
 def _entry_date(entry: dict) -> str | None:
-    """The entry's publish date normalised (its time zone kept), else its update date, else None."""
-    from index.text.dates import normalise_date
+    """The entry's publish date normalised (its time zone kept), else its update date, else None.
+
+    The raw string is read strictly (``strict_date``): feedparser's ``*_parsed`` fallback invents a date
+    for what it cannot read (2024-13-45 as 2025-01-01, year 0 as a crash), and an unreadable date is not
+    stored.
+    """
+    from index.text.dates import strict_date
 
     for key in ("published", "updated", "created"):
         raw = entry.get(key)
-        if raw and (day := normalise_date(raw)):
+        if isinstance(raw, str) and (day := strict_date(raw)):
             return day
-    for key in ("published_parsed", "updated_parsed"):  # a format feedparser reads and we don't: UTC
-        parsed = entry.get(key)
-        if parsed:
-            year, month, day_of_month, hour, minute, second = parsed[:6]
-            return datetime(year, month, day_of_month, hour, minute, second, tzinfo=timezone.utc).isoformat()
     return None
 
 
@@ -91,17 +90,20 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     entries: list[Entry] = []
     problems: list[str] = []
     for item in parsed.entries:
-        link = item.get("link") or ""
-        guid = item.get("id") or ""
-        if not link and guid.startswith(("http://", "https://")):
-            link = guid
-        title = _strip_tags(item.get("title", "") or "")
-        if not link.startswith(("http://", "https://")):
-            problems.append(f"entry '{title[:80] or guid[:80] or '?'}' has no web link")
-            continue
-        entries.append(Entry(guid or link, link, title, _entry_date(item), _content(item)))
+        try:
+            link = item.get("link") or ""
+            guid = item.get("id") or ""
+            if not link and guid.startswith(("http://", "https://")):
+                link = guid
+            title = _strip_tags(item.get("title", "") or "")
+            if not link.startswith(("http://", "https://")):
+                problems.append(f"entry '{title[:80] or guid[:80] or '?'}' has no web link")
+                continue
+            entries.append(Entry(guid or link, link, title, _entry_date(item), _content(item)))
+        except Exception as exc:  # noqa: BLE001 - one entry the parser chokes on never costs the others
+            problems.append(f"an entry could not be read: {type(exc).__name__}: {one_line(exc)}")
     if malformed and not entries:  # what the lenient parser recovered from a broken feed is kept, if anything
-        raise FeedError(f"not a valid feed: malformed XML ({_one_line(problem)})")
+        raise FeedError(f"not a valid feed: malformed XML ({one_line(problem)})")
     return ParsedFeed(_strip_tags(parsed.feed.get("title", "") or ""), tuple(entries), tuple(problems))
 
 
@@ -129,7 +131,7 @@ def discover(page: bytes, url: str) -> str | None:
     return urljoin(url, finder.found[0]) if finder.found else None
 
 
-def _one_line(exc: object) -> str:
+def one_line(exc: object) -> str:
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 

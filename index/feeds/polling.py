@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from index.feeds.follow_list import Feed, FeedList, check_name, check_url
-from index.feeds.parsing import (Entry, FeedError, ParsedFeed, discover, entry_article, parse_feed, substantial,
-                                 with_entry)
+from index.feeds.parsing import (Entry, FeedError, ParsedFeed, discover, entry_article, one_line, parse_feed,
+                                 substantial, with_entry)
 from index.ingest.articles import Failure
 from index.types import Article
 
@@ -79,7 +79,9 @@ def follow(engine: Engine, url: str, name: str | None = None) -> tuple[Feed, boo
         try:
             parsed = parse_feed(fetched.body, fetched.final_url, _header(fetched))
             break
-        except FeedError as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever the parser chokes on is one line, not a traceback
+            if not isinstance(exc, FeedError):
+                raise FeedError(f"{url}: the feed could not be read: {type(exc).__name__}: {one_line(exc)}") from None
             if announced:
                 raise FeedError(f"{url} (announced by the page): {exc}") from None
             found = discover(fetched.body, fetched.final_url) if "html" in fetched.content_type.lower() else None
@@ -145,6 +147,8 @@ async def _poll_feeds(polls: list[_Poll], settings: FetchSettings) -> None:
             poll.parsed = parse_feed(poll.fetched.body, poll.fetched.final_url, _header(poll.fetched))
         except FeedError as exc:
             poll.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one feed the parser chokes on must not stop the others
+            poll.error = f"the feed could not be read: {type(exc).__name__}: {one_line(exc)}"
 
     async with Fetcher(settings) as fetcher:
         await asyncio.gather(*(one(fetcher, p) for p in polls))

@@ -5,7 +5,7 @@ show; pure functions."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
@@ -116,3 +116,61 @@ def day_label(text: str | None) -> str:
         return "undated"
     day = parse_date(text)
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if day else text.strip()
+
+
+_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+                      r"(?:(Z)|([+-])(\d{2}):?(\d{2}))?)?$", re.IGNORECASE)
+_RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+(\d{2}|\d{4})\s+\d{1,2}:\d{2}(?::\d{2})?"
+                     r"(?:\s+(?:[A-Za-z]{1,5}|[+-]\d{4}))?$")
+_MAX_OFFSET_MINUTES = 18 * 60  # the widest UTC offset ISO 8601 tools accept (±18:00)
+
+
+@lru_cache(maxsize=65536)
+def strict_date(text: str | None) -> str | None:
+    """A feed's date in the stored form (as ``normalise_date``), read strictly: RFC 3339 / ISO 8601 in its
+    extended form ("2024-05-01", "2024-05-01T10:00:00Z", a space for the T, seconds and offset optional),
+    RFC 822 ("Wed, 01 May 2024 10:00:00 GMT") or a written date ("1 May 2024"); None for anything else or
+    out of range (month 13, 31 February, year 0 or over 9999, an offset past ±18:00, ordinal and week dates),
+    rather than a guess.
+    """
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    if m := _RFC3339.match(text):
+        return _rfc3339(m)
+    if m := _RFC822.match(text):
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if len(m[1]) == 4 and moment.year != int(m[1]):  # "0000" is not read as 2000
+            return None
+        if moment.tzinfo is not None and moment.utcoffset() is None:
+            moment = moment.replace(tzinfo=None)
+        return moment.isoformat()
+    for form in _WORDY:
+        try:
+            return datetime.strptime(text, form).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _rfc3339(m: re.Match[str]) -> str | None:
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = m.groups()
+    try:
+        if hour is None:
+            return date(int(year), int(month), int(day)).isoformat()
+        zone = None
+        if zulu:
+            zone = timezone.utc
+        elif sign:
+            if int(off_m) > 59 or int(off_h) * 60 + int(off_m) > _MAX_OFFSET_MINUTES:
+                return None
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            zone = timezone(-offset if sign == "-" else offset)
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro,
+                        tzinfo=zone).isoformat()
+    except ValueError:
+        return None

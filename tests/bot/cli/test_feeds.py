@@ -100,3 +100,34 @@ def test_watch_polls_every_interval_and_ctrl_c_stops_cleanly(run, http_server: L
     assert out.splitlines()[1].startswith("no feed is due")  # --all applies to the first poll only
     assert err.splitlines() == ["polling every 30 min; Ctrl-C stops", "stopped; every article indexed so far is kept"]
     assert http_server.hits("/feed.xml") == 2  # one follow, one poll
+
+
+def test_a_year_zero_date_is_no_traceback_and_watch_outlives_a_bad_poll(run, http_server: LocalServer,
+                                                                       monkeypatch) -> None:
+    """Issue 19, defect 1: `follow`, `update --all` and `update --watch` with a feed dated year 0."""
+    http_server.route("/zero", page("Zero", "The zero story is about the first tram."))
+    http_server.route("/feed.xml", rss("Zero", [{"title": "Zero", "link": http_server.url("/zero"),
+                                                 "date": "0000-00-00 00:00:00"}]), content_type="application/rss+xml")
+    code, out, err = run("follow", http_server.url("/feed.xml"))
+    assert code == 0 and out.startswith("following Zero") and not err, err
+    code, out, err = run("update", "--all")
+    assert code == 0 and out.startswith("1 new, 0 unchanged, 0 failed"), err
+
+    calls: list[int] = []
+    real = __import__("index.feeds.polling", fromlist=["update"]).update
+
+    def flaky(engine, everything=False):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("year -1 is out of range")
+        return real(engine, everything=everything)
+
+    def sleep(seconds: float) -> None:
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("index.feeds.polling.update", flaky)
+    monkeypatch.setattr("time.sleep", sleep)
+    code, out, err = run("update", "--watch", "--all")
+    assert code == 0 and len(calls) == 2, err
+    assert "error: the poll failed: ValueError: year -1 is out of range" in err.splitlines()

@@ -167,3 +167,23 @@ def test_feeds_text_fits_one_message() -> None:
     assert len(text) <= 2000 and text.endswith("more") and text.startswith("**Following 60 feeds:**")
     assert "checked <t:1714557600:R> · last new article never · ⚠ 500 Internal Server Error" in text
     assert json.dumps(text)  # plain text, nothing else
+
+
+def test_a_feed_dated_year_zero_stalls_no_poll(settings: Settings, http_server: LocalServer) -> None:
+    """Issue 19, defect 1: a "zero date" entry is undated, and the poller indexes every feed."""
+    engine = Engine(settings)
+    http_server.route("/zero", page("Zero", "The zero story is about the first tram."))
+    http_server.route("/other", page("Other", "The other story is about the harbour seals."))
+    http_server.route("/zero.xml", rss("Zero", [{"title": "Zero", "link": http_server.url("/zero"),
+                                                 "date": "0000-00-00 00:00:00"}]), content_type="application/rss+xml")
+    http_server.route("/other.xml", rss("Other", [{"title": "Other", "link": http_server.url("/other")}]),
+                      content_type="application/rss+xml")
+    for name in ("Zero", "Other"):
+        FeedList(engine.folder).add(Feed(http_server.url(f"/{name.lower()}.xml"), name, "2024-05-01T00:00:00+00:00"))
+
+    async def scenario() -> None:
+        async with running_bot(settings, engine) as (_, bot):
+            await eventually(lambda: bot.poller.polls >= 1, timeout=15)
+            assert (bot.poller.last.polled, bot.poller.last.new, bot.poller.last.failed) == (2, 2, [])
+
+    asyncio.run(scenario())

@@ -65,3 +65,35 @@ def test_discover_finds_the_feed_a_page_announces() -> None:
     assert discover(html, "https://site.example/news/") == "https://site.example/feeds/all.xml"
     assert discover(b"<html><head></head></html>", "https://site.example/") is None
 
+
+
+# -- dates: the raw string read strictly, never feedparser's invented fallback (issue 19, defects 1 and 6) --
+
+@pytest.mark.parametrize("raw", [
+    "0000-00-00 00:00:00", "0000-01-01T00:00:00Z", "Mon, 01 Jan 0000 00:00:00 GMT", "2024-13-45",
+    "Tue, 31 Feb 2024", "Tue, 31 Feb 2024 10:00:00 GMT", "-5000-01-01", "10000-01-01", "2024-064",
+    "2024-W10-1", "2024-05-01T10:00:00+99:99", "2024-05-01T10:00:00+05:99", "2024-05-01T25:00:00Z",
+    "Wed, 01 May 2024 10:00:00 +9999", "yesterday", "2024",
+])
+def test_an_unreadable_date_is_not_stored(raw: str) -> None:
+    for body in (rss("P", [{"title": "T", "link": "https://p.example/t", "date": raw}]),
+                 atom("P", [{"title": "T", "link": "https://p.example/t", "published": raw}]),
+                 rdf("P", [{"title": "T", "link": "https://p.example/t", "date": raw}])):
+        (entry,) = parse_feed(body.encode(), "https://p.example/feed").entries
+        assert entry.date is None, (raw, entry.date)
+
+
+@pytest.mark.parametrize("raw, stored", [
+    ("Tue, 30 Apr 2024 18:05:00 +0200", "2024-04-30T18:05:00+02:00"),
+    ("30 Apr 2024 18:05 GMT", "2024-04-30T18:05:00+00:00"),
+    ("Tue, 30 Apr 24 18:05:00 EST", "2024-04-30T18:05:00-05:00"),
+    ("2024-05-02T07:00:00Z", "2024-05-02T07:00:00+00:00"),
+    ("2024-05-02T07:00:00.123456789+05:30", "2024-05-02T07:00:00.123456+05:30"),
+    ("2024-05-02 07:00:00", "2024-05-02T07:00:00"),
+    ("2024-05-02", "2024-05-02"),
+    ("2 May 2024", "2024-05-02"),
+])
+def test_a_readable_date_is_stored_as_given(raw: str, stored: str) -> None:
+    (entry,) = parse_feed(rss("P", [{"title": "T", "link": "https://p.example/t", "date": raw}]).encode(),
+                          "https://p.example/feed").entries
+    assert entry.date == stored

@@ -230,3 +230,43 @@ def test_a_crash_while_fetching_is_raised_never_a_hang(http_server: LocalServer,
     assert not worker.is_alive(), "update hung waiting for the fetching thread"
     assert [str(e) for e in outcome] == ["reader bug"]
     assert FeedList(engine.folder).all()[0].last_checked is None  # nothing recorded: the next poll tries again
+
+
+def test_a_year_zero_date_stops_no_feed(http_server: LocalServer, engine: Engine) -> None:
+    """Issue 19, defect 1: a database "zero date" is no date, and never a crash of the poll."""
+    zero = publish(http_server, "/zero", "Zero story", "The zero story is about the town's first tram.")
+    other = publish(http_server, "/other", "Other story", "The other story is about the harbour seals.")
+    http_server.route("/zero.xml", rss("Zero", [{"title": "Z", "link": zero, "date": "0000-00-00 00:00:00"}]),
+                      content_type="application/rss+xml")
+    http_server.route("/zero.atom", atom("Zero Atom", [{"title": "Z2", "link": http_server.url("/zero2"),
+                                                        "published": "0000-01-01T00:00:00Z",
+                                                        "content": f"<p>{LONG}</p>"}]),
+                      content_type="application/atom+xml")
+    http_server.route("/other.xml", rss("Other", [{"title": "O", "link": other}]), content_type="application/rss+xml")
+    for path in ("/zero.xml", "/zero.atom", "/other.xml"):
+        assert follow(engine, http_server.url(path))[1]
+    report = update(engine, everything=True)
+    assert (report.polled, report.new, report.failed) == (3, 3, [])
+    assert engine.ask("which tram was the zero story about?").passages[0].date is None
+
+
+def test_a_feed_that_breaks_the_parser_is_one_failure(http_server: LocalServer, engine: Engine,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    other = publish(http_server, "/other", "Other story", "The other story is about the harbour seals.")
+    http_server.route("/a.xml", rss("A", []), content_type="application/rss+xml")
+    http_server.route("/b.xml", rss("B", [{"title": "O", "link": other}]), content_type="application/rss+xml")
+    follow(engine, http_server.url("/a.xml"))
+    follow(engine, http_server.url("/b.xml"))
+    import index.feeds.polling as polling
+
+    real = polling.parse_feed
+
+    def fragile(body: bytes, url: str, content_type: str = "") -> object:
+        if url.endswith("/a.xml"):
+            raise ValueError("year -1 is out of range")
+        return real(body, url, content_type)
+
+    monkeypatch.setattr(polling, "parse_feed", fragile)
+    report = update(engine, everything=True)
+    assert report.new == 1 and [(f.where, f.reason) for f in report.failed] == [
+        ("A", "the feed could not be read: ValueError: year -1 is out of range")]
