@@ -18,7 +18,7 @@ from index.ingest.cleaning import not_utf8
 from index.config import Settings
 from index.ranking import timeframe
 from index.errors import IndexError_, InputError
-from index.ingest.articles import Failure, article_from_page, find_files, read_bytes, read_file
+from index.ingest.articles import Failure, article_from_page, find_files, public_url, read_bytes, read_file
 from index.indexing import FileProgress, IngestReport, Item, Page, Shard, copy_articles, in_shard, is_url, write_items
 from index.models.loaded import Models
 from index.ranking.parameters import Parameters
@@ -133,7 +133,11 @@ class Engine:
         share of the articles (and links) is indexed: several processes given the same inputs and different
         shards index them all once between them (on a store that takes several writers: Milvus).
         """
-        urls = list(dict.fromkeys(str(i) for i in inputs if is_url(i) and in_shard(str(i), shard)))
+        asked: dict[str, str] = {}  # a page's public URL (no password, no #fragment) -> the URL to fetch
+        for link in (str(i) for i in inputs if is_url(i)):
+            if in_shard(public := public_url(link), shard):
+                asked.setdefault(public, link.split("#", 1)[0])  # page#x is page: fetched and indexed once
+        urls = list(asked.values())
         found = list(find_files([Path(i) for i in inputs if not is_url(i)]))
         files = [p for p in found if isinstance(p, Path)]
         report = IngestReport(failed=[f for f in found if isinstance(f, Failure)])
@@ -177,20 +181,21 @@ class Engine:
         known: dict[str, tuple[str | None, str | None]] = {}
         if self.has_index():
             try:
-                known = self.store.page_validators(urls)
+                known = self.store.page_validators([public_url(u) for u in urls])  # stored without passwords
             except IndexError_:
                 known = {}  # an unreadable index is reported by the write that follows
+        validators = {u: known[public_url(u)] for u in urls if public_url(u) in known}
         max_article = int(self.settings.ingest.max_article_mb * 1e6)
         out: list[Page] = []
-        for fetched in fetch_all(urls, self.settings.fetch, known):
+        for fetched in fetch_all(urls, self.settings.fetch, validators):
             if isinstance(fetched, FetchError):
-                report.failed.append(Failure(fetched.url, fetched.reason))
+                report.failed.append(Failure(public_url(fetched.url), fetched.reason))
             elif fetched.status == 304:
                 report.unchanged += 1
             elif isinstance(item := article_from_page(fetched, max_article), Failure):
                 report.failed.append(item)
             else:
-                out.append(Page(item, fetched.url, fetched.etag, fetched.last_modified))
+                out.append(Page(item, public_url(fetched.url), fetched.etag, fetched.last_modified))
         return out
 
     def ingest_bytes(self, name: str, data: bytes, article_id: str | None = None) -> IngestReport:

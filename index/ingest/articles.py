@@ -174,13 +174,17 @@ def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int,
         yield Failure(where, f"cannot parse HTML ({exc.__class__.__name__})")
         return
     text = getattr(doc, "text", None) if doc is not None else None
+    fallback_title = ""
     if not text or not text.strip():
-        yield Failure(where, "no article text found in the HTML")
-        return
+        deep = _deep_html_text(data)  # lxml stops at 256 levels of nesting: trafilatura then finds nothing
+        if deep is None:
+            yield Failure(where, "no article text found in the HTML")
+            return
+        fallback_title, text = deep
     if reason := too_long(text, max_article_bytes):
         yield Failure(where, reason)
         return
-    title = normalise(getattr(doc, "title", None) or "")
+    title = normalise(getattr(doc, "title", None) or fallback_title)
     lines = [ln for ln in normalise(text).split("\n") if ln.strip()]
     if lines and title and lines[0].strip() == title:
         lines = lines[1:]
@@ -204,6 +208,82 @@ def _host(url: str) -> str | None:
     return URL(url).host
 
 
+def public_url(url: str) -> str:
+    """``url`` as it may be stored and shown: without a user name and password, and without its #fragment
+    (``page#comments`` is the page). Fetching may use the credentials; an article id or link never holds them."""
+    url = url.split("#", 1)[0]
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError):
+        return url
+    if parsed.user is None and parsed.password is None:
+        return url  # as given: no re-encoding of an id that was stored before
+    return str(parsed.with_user(None))
+
+
+DEEP_HTML_LEVELS = 250  # lxml (libxml2) gives up at 256 levels
+_BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table",
+           "section", "article", "main", "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "header",
+           "footer", "aside", "nav", "hr", "form"}
+_SKIPPED = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside", "form", "button",
+            "select", "textarea", "iframe", "object"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+         "wbr"}
+
+
+def _deep_html_text(data: bytes) -> tuple[str, str] | None:
+    """(title, paragraphs) of an HTML document nested deeper than lxml parses, by a plain extraction (the
+    standard library's parser, which has no depth limit); None when it is not that deep or holds no text."""
+    from html.parser import HTMLParser
+
+    class Plain(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.depth = self.deepest = self.skipping = 0
+            self.in_title = False
+            self.title: list[str] = []
+            self.paragraphs: list[list[str]] = [[]]
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in _VOID:
+                self.depth += 1
+                self.deepest = max(self.deepest, self.depth)
+                if tag in _SKIPPED:
+                    self.skipping += 1
+            self.in_title = tag == "title" or self.in_title
+            if tag in _BLOCKS and self.paragraphs[-1]:
+                self.paragraphs.append([])
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag not in _VOID:
+                self.depth = max(0, self.depth - 1)
+                if tag in _SKIPPED:
+                    self.skipping = max(0, self.skipping - 1)
+            if tag == "title":
+                self.in_title = False
+            if tag in _BLOCKS and self.paragraphs[-1]:
+                self.paragraphs.append([])
+
+        def handle_data(self, text: str) -> None:
+            if self.in_title:
+                self.title.append(text)
+            elif not self.skipping:
+                self.paragraphs[-1].append(text)
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", "replace")
+    parser = Plain()
+    parser.feed(text)
+    parser.close()
+    if parser.deepest < DEEP_HTML_LEVELS:
+        return None
+    paragraphs = [" ".join("".join(p).split()) for p in parser.paragraphs]
+    body = "\n".join(p for p in paragraphs if p)
+    return (" ".join("".join(parser.title).split()), body) if body else None
+
+
 def canonical_url(canonical: str | None, page_url: str) -> str:
     """The page's canonical URL when it is an http(s) URL on the page's own host (``www.`` aside), else
     the URL the page was fetched from.
@@ -225,7 +305,7 @@ def canonical_url(canonical: str | None, page_url: str) -> str:
 
     if url.scheme not in ("http", "https") or not url.host or bare(url.host) != bare(page.host):
         return page_url
-    return str(url.with_fragment(None))
+    return public_url(str(url.with_fragment(None)))
 
 
 def _parsed(text: str, where: str, line: int | None = None) -> Any:
@@ -309,20 +389,21 @@ HTML_TYPES = {"text/html", "application/xhtml+xml"}
 def article_from_page(fetched: Fetched, max_article_bytes: int = MAX_ARTICLE_BYTES) -> Article | Failure:
     """The article in a fetched page: HTML through trafilatura (title, date, site name, canonical URL),
     plain text as is; any other content type is refused. The id is the canonical URL, else the final URL;
-    ``origin`` is the URL as asked."""
-    where, kind = fetched.url, fetched.content_type.lower()
+    ``origin`` is the URL as asked. None of them holds a password or a #fragment (``public_url``)."""
+    where, kind = public_url(fetched.url), fetched.content_type.lower()
+    final = public_url(fetched.final_url)
     if not fetched.body.strip():
         return Failure(where, "empty page")
     if kind in HTML_TYPES or (kind in ("", "application/octet-stream") and _looks_like_html(fetched.body)):
-        items = list(_read_html(fetched.body, fetched.final_url, where, max_article_bytes, fetched.final_url))
+        items = list(_read_html(fetched.body, final, where, max_article_bytes, final))
         return items[0]
     if kind == "text/plain":
         text = _decode_page(fetched.body, fetched.charset, where)
         if isinstance(text, Failure):
             return text
-        item = next(_read_text(text, fetched.final_url, where, max_article_bytes))
+        item = next(_read_text(text, final, where, max_article_bytes))
         if isinstance(item, Article):
-            return replace(item, url=fetched.final_url, source=_host(fetched.final_url))
+            return replace(item, url=final, source=_host(final))
         return item
     return Failure(where, f"not an article: the server sent {kind or 'no content type'} (only HTML and plain "
                           "text pages are indexed)")

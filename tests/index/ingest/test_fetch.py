@@ -408,3 +408,49 @@ def test_ingest_items_indexes_articles_made_elsewhere(web_engine: Engine) -> Non
                                       Failure("https://feed.example/rss#2", "entry has no link")])
     assert (report.added, [str(f) for f in report.failed]) == (1, ["https://feed.example/rss#2: entry has no link"])
     assert web_engine.ask("when is high tide at Port Ellen?").passages[0].article_id == "feed:1"
+
+
+# -- issue 19 #14: passwords, fragments and deep nesting -----------------------------------------------
+def test_a_password_in_the_link_is_used_to_fetch_but_never_stored_or_shown(web_engine: Engine,
+                                                                          http_server: LocalServer) -> None:
+    http_server.route("/news/storm", storm())
+    secret = http_server.url("/news/storm").replace("http://", "http://reporter:secret@")
+    report = web_engine.ingest([secret, secret.replace("/storm", "/missing")])
+    assert report.added == 1
+    assert [str(f) for f in report.failed] == [f"{http_server.url('/news/missing')}: 404 Not Found"]
+    assert http_server.requests[-2].headers.get("Authorization", "").startswith("Basic ")  # fetching used it
+    (article,) = web_engine.store.articles()
+    assert (article.id, article.url) == (http_server.url("/news/storm"), http_server.url("/news/storm"))
+    p = web_engine.ask("who is the harbour master at Port Ellen?").passages[0]
+    assert (p.article_id, p.url) == (http_server.url("/news/storm"), http_server.url("/news/storm"))
+    assert "secret" not in "".join(web_engine.store.page_validators([http_server.url("/news/storm")]).keys())
+    assert web_engine.ingest([secret]).unchanged == 1  # the same page next time, by its public URL
+
+
+def test_a_page_given_again_with_a_fragment_is_the_same_page(web_engine: Engine, http_server: LocalServer) -> None:
+    http_server.route("/news/storm", storm())
+    url = http_server.url("/news/storm")
+    report = web_engine.ingest([url, url + "#comments", url + "#"])
+    assert (report.added, report.failed) == (1, [])
+    assert http_server.hits("/news/storm") == 1
+    assert [a.id for a in web_engine.store.articles()] == [url]
+    again = web_engine.ingest([url + "#top"])
+    assert (again.added, again.unchanged, again.failed) == (0, 1, [])
+
+
+@pytest.mark.parametrize("depth", [300, 3000])
+def test_html_nested_deeper_than_the_parser_goes_still_gives_its_text(depth: int) -> None:
+    body = ("<p>The harbour master at Port Ellen is Ines Calloway.</p>"
+            "<p>She said the storm was the worst in thirty years.</p>")
+    html = (f"<html><head><title>Storm floods the harbour</title></head><body>{'<div>' * depth}{body}"
+            f"{'</div>' * depth}</body></html>")
+    a = article_from_page(page(html))
+    assert not isinstance(a, Failure), a
+    assert a.title == "Storm floods the harbour"
+    assert a.text == ("The harbour master at Port Ellen is Ines Calloway.\n\n"
+                      "She said the storm was the worst in thirty years.")
+
+
+def test_deeply_nested_html_without_text_says_so() -> None:
+    a = article_from_page(page(f"<html><body>{'<div>' * 500}{'</div>' * 500}</body></html>"))
+    assert isinstance(a, Failure) and a.reason == "no article text found in the HTML"
