@@ -12,6 +12,7 @@ transactions: readers see an article's new chunks as soon as they are written, b
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -25,12 +26,14 @@ import numpy as np
 from index.config import StoreSettings
 from index.errors import IndexBusyError, IndexError_
 from index.storage.milvus_schema import (BATCH, KEY_BYTES, META, PART_CHARS, SCHEMA_VERSION, TEXT_BYTES, chunk_id,
-                                         clip, create_collections, day_number, encode_terms, fits, key_of, lit, pm)
+                                         clip, create_collections, day_number, encode_terms, fits, key_of, key_text,
+                                         lit, pm)
 from index.storage.milvus_store import MilvusStore
 from index.storage.store import source_key
 from index.text.terms import stems_many
 from index.types import Article, Chunk
 
+log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 
 
@@ -170,17 +173,19 @@ class MilvusWriter:
         ``check`` names, rather than chunks that answer for a deleted article."""
         removed = 0
         for aid in article_ids:
-            key = lit(aid)
+            key = lit(key_text(aid))
             with self.errors(writing=True):
                 removed += _deleted(self.client.delete(self.store.chunks, filter=f"article_id == {key}"))
                 self.client.delete(self.store.articles_name, filter=f"article_id == {key}")
         return removed
 
     def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, digest: str) -> None:
-        for name, value in (("article id", article.id), ("url", article.url or ""), ("source", article.source or "")):
+        for name, value in (("id", article.id), ("url", article.url or ""), ("source", article.source or "")):
             if not fits(value, KEY_BYTES):
-                raise IndexError_(f"article {article.id[:80]!r}: its {name} is over {KEY_BYTES:,} bytes, more than "
-                                  "the Milvus backend stores")
+                log.warning("article %r: its %s is over %s bytes, more than a Milvus key holds: stored "
+                            "shortened (its start, '…#' and a hash of the whole)", clip(article.id, 80), name,
+                            f"{KEY_BYTES:,}")
+        aid, source, url = key_text(article.id), key_text(article.source or ""), key_text(article.url or "")
         title = clip(article.title, TEXT_BYTES // 2)
         day = day_number(article.date)
         # One tokenisation gives the terms and BM25's lengths (``store.token_counts``: title + body tokens).
@@ -190,19 +195,19 @@ class MilvusWriter:
             if not fits(c.text, TEXT_BYTES):
                 raise IndexError_(f"article {article.id[:80]!r}: a chunk of {len(c.text):,} characters is over "
                                   f"Milvus's {TEXT_BYTES:,} bytes; set [chunking] max_chars to {PART_CHARS:,} or less")
-            rows.append({"id": chunk_id(article.id, digest, i), "article_id": article.id, "title": title,
-                         "source": article.source or "", "source_key": clip(source_key(article.source), KEY_BYTES),
-                         "url": article.url or "", "date": article.date or "",
+            rows.append({"id": chunk_id(article.id, digest, i), "article_id": aid, "title": title,
+                         "source": source, "source_key": key_text(source_key(article.source)),
+                         "url": url, "date": article.date or "",
                          "day": day, "start": c.start, "stop": c.end, "tokens": len(terms[0]) + len(body_terms),
                          "body": c.text,
                          "terms": clip(encode_terms(terms[0] + body_terms), TEXT_BYTES),
                          "dense": np.asarray(vectors[i], np.float32).tolist()})
-        key = lit(article.id)
+        key = lit(aid)
         text = article.text
         parts = [text[i : i + PART_CHARS] for i in range(0, len(text), PART_CHARS)] or [""]
-        records = [{"key": key_of("article", article.id, p), "article_id": article.id, "part": p, "parts": len(parts),
-                    "text": part, "title": title if p == 0 else "", "source": article.source or "",
-                    "url": article.url or "", "date": article.date or "", "digest": digest if p == 0 else "",
+        records = [{"key": key_of("article", article.id, p), "article_id": aid, "part": p, "parts": len(parts),
+                    "text": part, "title": title if p == 0 else "", "source": source,
+                    "url": url, "date": article.date or "", "digest": digest if p == 0 else "",
                     "chunks": len(rows), "pad": [0.0, 0.0], **self.legacy}
                    for p, part in enumerate(parts)]
         with self.errors(writing=True):
@@ -220,10 +225,12 @@ class MilvusWriter:
             return  # not remembered: the page is fetched unconditionally next time
         with self.errors(writing=True):
             old = self.client.get(self.store.pages, ids=[key_of("page", url)], output_fields=["article_id"])
-            self.client.upsert(self.store.pages, [{"key": key_of("page", url), "url": url, "article_id": article_id,
-                                                   "etag": etag or "", "last_modified": last_modified or "",
-                                                   "pad": [0.0, 0.0]}])
-            if old and old[0]["article_id"] != article_id:
+            etag = etag if etag and fits(etag, KEY_BYTES) else ""  # a longer one is not sent back: fetched again
+            last_modified = last_modified if last_modified and fits(last_modified, 256) else ""
+            self.client.upsert(self.store.pages, [{"key": key_of("page", url), "url": url,
+                                                   "article_id": key_text(article_id), "etag": etag,
+                                                   "last_modified": last_modified, "pad": [0.0, 0.0]}])
+            if old and old[0]["article_id"] != key_text(article_id):
                 still = self.client.query(self.store.pages, filter=f"article_id == {lit(old[0]['article_id'])}",
                                           output_fields=["url"], limit=1)
                 if not still:

@@ -75,13 +75,18 @@ def filter_expr(where: Where | None) -> str:
     if where.until:
         parts.append(f"day <= {where.until.year * 10_000 + where.until.month * 100 + where.until.day}")
     days = f"(day == 0 or ({' and '.join(parts)}))" if parts else ""
-    sources = f"source_key in {quoted(list(where.sources))}" if where.sources else ""
+    sources = f"source_key in {quoted([key_text(s) for s in where.sources])}" if where.sources else ""
     return " and ".join(p for p in (days, sources) if p)
 
 
+_LITERAL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r"}
+
+
 def lit(value: str) -> str:
-    """A string literal for a filter expression (a JSON string is a valid Milvus string literal)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A string literal for a filter expression. Milvus's parser takes every character as it is but a quote,
+    a backslash and line breaks, and knows none of JSON's ``\\uXXXX`` escapes (a control character in
+    an id written so made the whole write fail with "unknown escape sequence \\u")."""
+    return '"' + "".join(_LITERAL_ESCAPES.get(ch, ch) for ch in value) + '"'
 
 
 def quoted(values: Sequence[str]) -> str:
@@ -92,6 +97,17 @@ def quoted(values: Sequence[str]) -> str:
 def fits(value: str, limit: int) -> bool:
     """Whether ``value`` takes at most ``limit`` UTF-8 bytes (Milvus's VARCHAR limits are in bytes)."""
     return len(value.encode("utf-8", "surrogatepass")) <= limit
+
+
+def key_text(value: str) -> str:
+    """``value`` as a VARCHAR key field stores it (article ids, URLs, sources): itself when it fits in
+    ``KEY_BYTES``, else its start, an ellipsis and a hash of the whole (the same value always gives the
+    same text, two values differing after the cut give two), so that an article whose id, URL or source
+    is over 8 KB is still indexed and found again by its id, under that shortened name."""
+    if fits(value, KEY_BYTES):
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return clip(value, KEY_BYTES - 64) + "…#" + digest
 
 
 def clip(value: str, limit: int) -> str:

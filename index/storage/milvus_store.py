@@ -22,7 +22,7 @@ import numpy as np
 
 from index.errors import IndexError_
 from index.storage.milvus_schema import (BATCH, ID_SPACE, META, SCHEMA_VERSION, encode_term, encode_terms,
-                                         filter_expr, lit, quoted)
+                                         filter_expr, key_text, lit, quoted)
 from index.storage.store import ChunkRow, StoredArticle, Where
 from index.text.terms import stems_many
 from index.types import Article, Chunk
@@ -222,11 +222,12 @@ class MilvusStore:
                 it.close()
 
     def article_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """Content hashes by article id (an id over ``KEY_BYTES`` is stored shortened: ``key_text``)."""
         out: dict[str, str] = {}
         for lo in range(0, len(ids), BATCH):
-            part = list(ids[lo : lo + BATCH])
-            for r in self._records(f"part == 0 and article_id in {quoted(part)}", ["article_id", "digest"]):
-                out[r["article_id"]] = r["digest"]
+            given = {key_text(i): i for i in ids[lo : lo + BATCH]}
+            for r in self._records(f"part == 0 and article_id in {quoted(list(given))}", ["article_id", "digest"]):
+                out[given.get(r["article_id"], r["article_id"])] = r["digest"]
         return out
 
     def page_validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:

@@ -321,3 +321,49 @@ def test_milvus_term_counts_from_a_sample_on_a_large_index(fake_settings: Settin
             assert got.get(term) == want.get(term), term
     assert "nope" not in got and any(sample.counts.get(t, 0) >= 5 for t in terms)
     assert any(0 < sample.counts.get(t, 0) < 5 or (t in want and t not in sample.counts) for t in terms)
+
+
+ODD = ["a\x01b", 'quote " and \\ backslash', "tab\tnew\nline\rend", "nul-free \x1f\x7f \u2028 é 日本 😀", "a\\u0001b"]
+
+
+def test_odd_and_oversized_ids_urls_and_sources_are_indexed_by_both_backends(engine: Engine, tmp_path: Path) -> None:
+    """Issue 19, defect 8: control characters in an id (Milvus parsed no JSON escape such as \\u0001) and ids,
+    URLs and sources over Milvus's 8 KB keys aborted the whole Milvus run; the local backend takes them all."""
+    long = "x" * 9_000
+    rows = [{"id": f"odd-{i}{s}", "title": "Bridge", "text": f"The harbour bridge {i} reopened.", "source": s}
+            for i, s in enumerate(ODD)]
+    rows += [{"id": "long-id-" + long, "title": "Bridge", "text": "The harbour bridge long id reopened."},
+             {"id": "long-url", "url": "https://example.com/?q=" + long, "title": "Bridge",
+              "text": "The harbour bridge long url reopened."},
+             {"id": "long-source", "source": "S" + long, "title": "Bridge", "text": "The harbour bridge long source."},
+             {"id": "after", "title": "Bridge", "text": "The harbour bridge after them all reopened."}]
+    corpus = tmp_path / "odd.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = engine.ingest([corpus])
+    assert (report.added, report.failed) == (len(rows), [])
+    assert engine.store.counts() == (len(rows), len(rows))
+    assert engine.check() == []
+    again = engine.ingest([corpus])
+    assert (again.added, again.updated, again.unchanged, again.failed) == (0, 0, len(rows), [])
+    for i, s in enumerate(ODD):  # --source with the same characters finds its article, and only it
+        assert {p.article_id for p in engine.ask("harbour bridge", sources=[s]).passages} == {f"odd-{i}{s}"}, s
+    ids = {p.article_id for p in engine.ask("harbour bridge after them all").passages}
+    assert "after" in ids
+    exported = {a["id"]: a for a in engine.export()}
+    if engine.settings.store.backend == "local":
+        assert set(exported) == {r["id"] for r in rows}
+    else:  # a Milvus key holds 8 KB: longer values are kept as their start, "…#" and a hash of the whole
+        assert set(exported) == {r["id"] for r in rows[:-4]} | {"long-url", "long-source", "after", exported_long(rows)}
+        assert "…#" in exported["long-url"]["url"] and "…#" in exported["long-source"]["source"]
+    with engine.backend.writing(engine.settings.model.name, lambda: engine.models.embedder.dim) as writer:
+        assert writer.delete([rows[0]["id"], rows[-4]["id"]]) == 2
+        writer.commit()
+    assert engine.store.counts() == (len(rows) - 2, len(rows) - 2) and engine.check() == []
+
+
+def exported_long(rows: list[dict[str, str]]) -> str:
+    from index.storage.milvus_schema import key_text
+
+    shortened = key_text(rows[-4]["id"])
+    assert shortened.startswith("long-id-xxx") and len(shortened.encode()) <= 8_192
+    return shortened
