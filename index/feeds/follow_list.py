@@ -24,7 +24,19 @@ CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, title TEXT NOT NULL DEFAULT '',
     added TEXT NOT NULL, etag TEXT, last_modified TEXT, last_checked TEXT, last_new TEXT, last_error TEXT);
 CREATE TABLE IF NOT EXISTS entries (
-    key TEXT PRIMARY KEY, feed_url TEXT NOT NULL, article_id TEXT, done INTEGER NOT NULL, tries INTEGER NOT NULL);
+    feed_url TEXT NOT NULL, key TEXT NOT NULL, article_id TEXT, done INTEGER NOT NULL, tries INTEGER NOT NULL,
+    PRIMARY KEY (feed_url, key));
+"""
+# Before issue 19 an entry's key (its GUID) was unique across all feeds: a feed numbering its entries 1, 2, 3
+# settled every other feed's 1, 2, 3. Such a table is rebuilt in place, keeping its rows, on first use.
+_MIGRATE = """
+ALTER TABLE entries RENAME TO entries_v1;
+CREATE TABLE entries (
+    feed_url TEXT NOT NULL, key TEXT NOT NULL, article_id TEXT, done INTEGER NOT NULL, tries INTEGER NOT NULL,
+    PRIMARY KEY (feed_url, key));
+INSERT OR IGNORE INTO entries (feed_url, key, article_id, done, tries)
+    SELECT feed_url, key, article_id, done, tries FROM entries_v1;
+DROP TABLE entries_v1;
 """
 
 
@@ -52,7 +64,19 @@ class FeedList:
         self.path = folder / FEEDS_FILE
 
     def _connect(self) -> sqlite3.Connection:
-        return sidecar.connect(self.path, _SCHEMA)
+        conn = sidecar.connect(self.path, _SCHEMA)
+        if _keyed_across_feeds(conn):
+            conn.execute("BEGIN IMMEDIATE")  # one migrating process; another waits, then finds it done
+            try:
+                if _keyed_across_feeds(conn):
+                    for statement in filter(str.strip, _MIGRATE.split(";")):
+                        conn.execute(statement)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                conn.close()
+                raise
+        return conn
 
     def all(self) -> list[Feed]:
         if not self.path.exists():
@@ -101,8 +125,9 @@ class FeedList:
                          "last_error = ? WHERE url = ?", (feed.title, feed.etag, feed.last_modified,
                                                           feed.last_checked, feed.last_new, feed.last_error, feed.url))
 
-    def settled(self, keys: Sequence[str]) -> set[str]:
-        """The keys among ``keys`` that need no more work: indexed, or failed MAX_TRIES times."""
+    def settled(self, feed_url: str, keys: Sequence[str]) -> set[str]:
+        """The keys among ``keys`` (entries of the feed at ``feed_url``) that need no more work: indexed, or
+        failed MAX_TRIES times."""
         if not keys or not self.path.exists():
             return set()
         with closing(self._connect()) as conn:
@@ -111,7 +136,8 @@ class FeedList:
                 part = list(keys[lo : lo + 500])
                 marks = ",".join("?" * len(part))
                 out.update(r[0] for r in conn.execute(
-                    f"SELECT key FROM entries WHERE key IN ({marks}) AND (done = 1 OR tries >= ?)", [*part, MAX_TRIES]))
+                    f"SELECT key FROM entries WHERE feed_url = ? AND key IN ({marks}) AND (done = 1 OR tries >= ?)",
+                    [feed_url, *part, MAX_TRIES]))
             return out
 
     def mark(self, feed_url: str, done: Iterable[tuple[str, str]], failed: Iterable[str]) -> list[str]:
@@ -119,15 +145,23 @@ class FeedList:
         now given up."""
         with closing(self._connect()) as conn:
             conn.execute("BEGIN")
-            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, 1, 1) ON CONFLICT(key) DO UPDATE SET done = 1, "
-                             "article_id = excluded.article_id", [(k, feed_url, a) for k, a in done])
+            conn.executemany("INSERT INTO entries (feed_url, key, article_id, done, tries) VALUES (?, ?, ?, 1, 1) "
+                             "ON CONFLICT(feed_url, key) DO UPDATE SET done = 1, article_id = excluded.article_id",
+                             [(feed_url, k, a) for k, a in done])
             failed = list(failed)
-            conn.executemany("INSERT INTO entries VALUES (?, ?, NULL, 0, 1) ON CONFLICT(key) DO UPDATE SET "
-                             "tries = tries + 1", [(k, feed_url) for k in failed])
+            conn.executemany("INSERT INTO entries (feed_url, key, article_id, done, tries) VALUES (?, ?, NULL, 0, 1) "
+                             "ON CONFLICT(feed_url, key) DO UPDATE SET tries = tries + 1",
+                             [(feed_url, k) for k in failed])
             conn.execute("COMMIT")
             marks = ",".join("?" * len(failed))
-            return [r[0] for r in conn.execute(f"SELECT key FROM entries WHERE key IN ({marks}) AND tries >= ?",
-                                               [*failed, MAX_TRIES])] if failed else []
+            return [r[0] for r in conn.execute(
+                f"SELECT key FROM entries WHERE feed_url = ? AND key IN ({marks}) AND tries >= ?",
+                [feed_url, *failed, MAX_TRIES])] if failed else []
+
+
+def _keyed_across_feeds(conn: sqlite3.Connection) -> bool:
+    """Whether the entries table is the old one, keyed by the entry's key alone."""
+    return [r["name"] for r in conn.execute("PRAGMA table_info(entries)") if r["pk"]] == ["key"]
 
 
 def check_url(url: str) -> str:

@@ -26,7 +26,8 @@ class FeedError(InputError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One item of a feed: ``key`` (its guid, else its link) marks it seen; ``content`` is HTML or ""."""
+    """One item of a feed: ``key`` (its guid, else its link; unique within its feed only) marks it seen;
+    ``content`` is HTML or ""."""
 
     key: str
     link: str
@@ -102,9 +103,19 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
             entries.append(Entry(guid or link, link, title, _entry_date(item), _content(item)))
         except Exception as exc:  # noqa: BLE001 - one entry the parser chokes on never costs the others
             problems.append(f"an entry could not be read: {type(exc).__name__}: {one_line(exc)}")
+    entries = _distinct_keys(entries)
     if malformed and not entries:  # what the lenient parser recovered from a broken feed is kept, if anything
         raise FeedError(f"not a valid feed: malformed XML ({one_line(problem)})")
     return ParsedFeed(_strip_tags(parsed.feed.get("title", "") or ""), tuple(entries), tuple(problems))
+
+
+def _distinct_keys(entries: list[Entry]) -> list[Entry]:
+    """The entries, those whose GUID the feed gives to several links keyed by GUID and link: each is its own
+    article (one GUID for five stories must not make four of them look seen)."""
+    links: dict[str, set[str]] = {}
+    for e in entries:
+        links.setdefault(e.key, set()).add(e.link)
+    return [replace(e, key=f"{e.key} <{e.link}>") if len(links[e.key]) > 1 else e for e in entries]
 
 
 class _AlternateLinks(HTMLParser):

@@ -237,16 +237,19 @@ def _new_entries(polls: list[_Poll], engine: Engine) -> None:
     each link once across feeds."""
     feeds = FeedList(engine.folder)
     entries = [e for p in polls if p.parsed for e in p.parsed.entries]
-    settled = feeds.settled([e.key for e in entries])
     indexed: set[str] = set()
     if entries and engine.has_index():
         indexed = set(engine.store.article_hashes(list({e.link for e in entries})))
-    claimed: set[str] = set()
+    links: set[str] = set()
     for poll in polls:
-        for entry in poll.parsed.entries if poll.parsed else ():
-            if entry.key in settled or entry.link in indexed or entry.link in claimed or entry.key in claimed:
+        mine = poll.parsed.entries if poll.parsed else ()
+        settled = feeds.settled(poll.feed.url, [e.key for e in mine])  # a GUID is the feed's own
+        keys: set[str] = set()
+        for entry in mine:
+            if entry.key in settled or entry.key in keys or entry.link in indexed or entry.link in links:
                 continue
-            claimed.update((entry.link, entry.key))
+            keys.add(entry.key)
+            links.add(entry.link)
             poll.todo.append(entry)
 
 

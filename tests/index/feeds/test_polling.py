@@ -270,3 +270,27 @@ def test_a_feed_that_breaks_the_parser_is_one_failure(http_server: LocalServer, 
     report = update(engine, everything=True)
     assert report.new == 1 and [(f.where, f.reason) for f in report.failed] == [
         ("A", "the feed could not be read: ValueError: year -1 is out of range")]
+
+
+def test_guids_are_per_feed(http_server: LocalServer, engine: Engine) -> None:
+    """Issue 19, defect 3: two feeds numbering entries 1, 2 are both indexed; a feed that gives one GUID to
+    several links loses none of them; a feed copying another's GUIDs suppresses nothing."""
+    a1 = publish(http_server, "/a1", "Otters", "River otters returned to the mill stream this spring.")
+    b1 = publish(http_server, "/b1", "Herons", "Grey herons nested in the tall poplars by the lake.")
+    http_server.route("/a.xml", rss("A", [{"title": "Otters", "link": a1, "guid": "1"}]),
+                      content_type="application/rss+xml")
+    http_server.route("/b.xml", rss("B", [{"title": "Herons", "link": b1, "guid": "1"}]),
+                      content_type="application/rss+xml")
+    links = [publish(http_server, f"/s{n}", f"Story {n}", f"Story number {n} is about the {word} of the town.")
+             for n, word in enumerate(("bakery", "library", "tram", "harbour", "market"))]
+    http_server.route("/same.xml", rss("Same", [{"title": f"S{n}", "link": link, "guid": "dup"}
+                                                for n, link in enumerate(links)]), content_type="application/rss+xml")
+    follow(engine, http_server.url("/a.xml"))
+    assert update(engine).new == 1
+    follow(engine, http_server.url("/b.xml"))
+    follow(engine, http_server.url("/same.xml"))
+    report = update(engine, everything=True)
+    assert (report.new, report.failed) == (6, []), report
+    assert engine.ask("where did the grey herons nest?").passages[0].article_id == b1
+    assert engine.stats()["articles"] == 7
+    assert update(engine, everything=True).new == 0 and http_server.hits("/s3") == 1
