@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import socket
+import ssl
 import time
 import urllib.robotparser
 from collections.abc import Mapping, Sequence
@@ -143,10 +145,15 @@ def _reason(exc: BaseException) -> str:
         seen = seen.__cause__ or getattr(seen, "os_error", None)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return f"TLS certificate not accepted ({exc.certificate_error})"
+    if isinstance(exc, aiohttp.ClientSSLError) or isinstance(getattr(exc, "os_error", None), ssl.SSLError):
+        error = getattr(exc, "os_error", exc)
+        code = getattr(error, "reason", None)  # "WRONG_VERSION_NUMBER"
+        return f"TLS handshake failed ({code.replace('_', ' ').lower() if code else error})"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"cannot resolve the host ({exc.os_error.strerror or exc.os_error})"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect ({exc.os_error.strerror or exc.os_error})"
+        error = exc.os_error
+        return f"cannot connect ({os.strerror(error.errno) if error.errno else error.strerror or error})"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "the response body was cut off or malformed"
     if isinstance(exc, aiohttp.InvalidURL):
@@ -211,6 +218,8 @@ class Fetcher:
         return await self._follow(url, headers, self.max_bytes, robots=True)
 
     async def _follow(self, url: str, headers: Mapping[str, str], limit: int, robots: bool) -> Fetched:
+        """Fetch ``url`` through its redirects; a page (``robots``: its host's robots.txt is obeyed) over
+        ``limit`` bytes is refused, a robots.txt (``robots`` false) is cut at ``limit``, as Google reads it."""
         current, seen = url, [url]
         for _ in range(MAX_REDIRECTS + 1):
             try:
@@ -221,7 +230,7 @@ class Fetcher:
                 raise FetchError(url, f"redirected to {current}: {exc.reason}") from None
             if robots:
                 await self._check_robots(url, parsed)
-            result = await self._hop(url, parsed, headers, limit)
+            result = await self._hop(url, parsed, headers, limit, cut=not robots)
             if isinstance(result, Fetched):
                 return result
             current = str(parsed.join(URL(result)))
@@ -230,7 +239,8 @@ class Fetcher:
             seen.append(current)
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects (last to {current})")
 
-    async def _hop(self, url: str, target: URL, headers: Mapping[str, str], limit: int) -> Fetched | str:
+    async def _hop(self, url: str, target: URL, headers: Mapping[str, str], limit: int,
+                   cut: bool = False) -> Fetched | str:
         """One request: a Fetched, or the Location of a redirect."""
         if self._session is None:
             raise RuntimeError("use Fetcher as 'async with Fetcher(settings) as fetcher'")
@@ -240,7 +250,7 @@ class Fetcher:
             if wait > 0:
                 await asyncio.sleep(wait)
             try:
-                return await self._request(url, target, headers, limit)
+                return await self._request(url, target, headers, limit, cut)
             except FetchError:
                 raise
             except aiohttp.ConnectionTimeoutError:
@@ -254,7 +264,9 @@ class Fetcher:
             finally:
                 host.last = time.monotonic()
 
-    async def _request(self, url: str, target: URL, headers: Mapping[str, str], limit: int) -> Fetched | str:
+    async def _request(self, url: str, target: URL, headers: Mapping[str, str], limit: int,
+                       cut: bool = False) -> Fetched | str:
+        """One request; a body over ``limit`` is refused, or with ``cut`` read up to ``limit`` and no further."""
         assert self._session is not None
         async with self._session.get(target, headers=headers, allow_redirects=False) as resp:
             if resp.status in _REDIRECTS:
@@ -268,13 +280,16 @@ class Fetcher:
             if not 200 <= resp.status < 300:
                 raise FetchError(url, f"{resp.status} {resp.reason or 'error'}".strip())
             over = f"the response is over the {limit / 1e6:g} MB limit ([fetch] max_mb)"
-            if resp.content_length is not None and resp.content_length > limit:
+            if resp.content_length is not None and resp.content_length > limit and not cut:
                 raise FetchError(url, over)
             body = bytearray()
             async for part in resp.content.iter_chunked(1 << 16):
                 body += part
                 if len(body) > limit:  # stop reading: a page that never ends costs no more than the limit
-                    raise FetchError(url, over)
+                    if not cut:
+                        raise FetchError(url, over)
+                    del body[body.rfind(b"\n", 0, limit) + 1 :]  # the whole lines within the limit
+                    break
             return Fetched(url, str(target), resp.status, resp.content_type, bytes(body), etag, modified,
                            resp.charset)
 
@@ -303,7 +318,11 @@ class Fetcher:
             code = exc.reason.split(" ", 1)[0]
             if code.isdigit() and 400 <= int(code) < 500 and code != "429":
                 return None
-            return f"robots.txt could not be read ({exc.reason}), so nothing is fetched from this host this time"
+            if code.isdigit() or exc.reason.startswith(("redirect", "more than")):  # the host answered
+                return f"robots.txt could not be read ({exc.reason}), so nothing is fetched from this host this time"
+            # No answer at all (refused, TLS, timeout): say that, and where, not that robots.txt is at fault.
+            return (f"{exc.reason} to {robots_url}, asked before any page of the host; nothing is fetched from it "
+                    "this time")
         rules = urllib.robotparser.RobotFileParser(robots_url)
         rules.parse(fetched.body.decode("utf-8", "replace").splitlines())
         rules.modified()  # can_fetch() refuses everything until the rules have a read time

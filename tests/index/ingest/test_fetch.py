@@ -454,3 +454,39 @@ def test_html_nested_deeper_than_the_parser_goes_still_gives_its_text(depth: int
 def test_deeply_nested_html_without_text_says_so() -> None:
     a = article_from_page(page(f"<html><body>{'<div>' * 500}{'</div>' * 500}</body></html>"))
     assert isinstance(a, Failure) and a.reason == "no article text found in the HTML"
+
+
+# -- issue 19 #11: what robots.txt failures say ----------------------------------------------------------
+def test_a_robots_txt_over_500_kb_is_read_up_to_the_limit_as_google_does(http_server: LocalServer) -> None:
+    http_server.route("/robots.txt", "User-agent: *\nDisallow: /private\n" + "# filler line\n" * 60_000
+                      + "Disallow: /news\n", content_type="text/plain")
+    http_server.route("/news/a", storm())
+    http_server.route("/private/a", storm())
+    news, private = fetch_all([http_server.url("/news/a"), http_server.url("/private/a")], LOCAL)
+    assert isinstance(news, Fetched)  # the rule past 500 KB is not read
+    assert isinstance(private, FetchError) and private.reason == f"disallowed by {http_server.base}/robots.txt"
+    assert "max_mb" not in private.reason
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_host_that_refuses_connections_is_named_as_such_not_as_its_robots_txt() -> None:
+    base = f"http://127.0.0.1:{_closed_port()}"
+    got = one(f"{base}/a")
+    assert isinstance(got, FetchError)
+    assert got.reason == (f"cannot connect (Connection refused) to {base}/robots.txt, asked before any page of the "
+                          "host; nothing is fetched from it this time")
+
+
+def test_a_tls_failure_is_named_as_such(http_server: LocalServer) -> None:
+    base = http_server.base.replace("http://", "https://")  # TLS to a plain HTTP server: the handshake fails
+    got = one(f"{base}/a")
+    assert isinstance(got, FetchError)
+    assert got.reason.startswith("TLS handshake failed (") and "robots.txt could not be read" not in got.reason
+    assert f"to {base}/robots.txt, asked before any page of the host" in got.reason
