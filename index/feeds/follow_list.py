@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from index.feeds.parsing import FeedError
 from index.storage import sidecar
@@ -85,12 +85,24 @@ class FeedList:
             return [Feed(**dict(row)) for row in conn.execute("SELECT * FROM feeds ORDER BY name COLLATE NOCASE")]
 
     def find(self, name_or_url: str) -> Feed | None:
-        """The feed with this name (any case) or URL."""
+        """The feed at this URL (normalised: ``feed``, ``feed?`` and ``feed#top`` are one), else the feed with
+        this name (any case)."""
         wanted = name_or_url.strip()
-        return next((f for f in self.all() if f.url == wanted or f.name.casefold() == wanted.casefold()), None)
+        return self.at(wanted) or next((f for f in self.all() if f.name.casefold() == wanted.casefold()), None)
+
+    def at(self, url: str) -> Feed | None:
+        """The feed at ``url`` (normalised), or None; a feed stored by an older version unnormalised counts."""
+        try:
+            wanted = normalise_url(url)
+        except FeedError:
+            return None
+        return next((f for f in self.all() if _same_url(f.url, wanted)), None)
 
     def add(self, feed: Feed) -> tuple[Feed, bool]:
         """Follow ``feed``; following a URL again keeps the first (True when it is new)."""
+        known = self.at(feed.url)
+        if known is not None:
+            return known, False
         with closing(self._connect()) as conn:
             row = conn.execute("SELECT * FROM feeds WHERE url = ?", (feed.url,)).fetchone()
             if row is not None:
@@ -165,12 +177,40 @@ def _keyed_across_feeds(conn: sqlite3.Connection) -> bool:
 
 
 def check_url(url: str) -> str:
-    """A feed URL as given, trimmed, or a FeedError when it is not an http(s) URL."""
+    """A feed URL normalised (``normalise_url``), or a FeedError when it is not an http(s) URL."""
+    return normalise_url(url)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalise_url(url: str) -> str:
+    """One spelling of a feed's http(s) URL, so it is followed once and found however it is written: the
+    scheme and host in lower case, no default port, ``/`` for an empty path, no empty query (``?``), no
+    fragment; the path and a query are kept as given. A FeedError when it is not an http(s) URL."""
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or port == -1:
         raise FeedError(f"not a web address: '{url[:200]}' (give an http:// or https:// URL)")
-    return url
+    host = parts.hostname  # lower case already
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    if "@" in parts.netloc:
+        netloc = parts.netloc.rpartition("@")[0] + "@" + netloc
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def _same_url(stored: str, wanted: str) -> bool:
+    try:
+        return stored == wanted or normalise_url(stored) == wanted
+    except FeedError:
+        return False
 
 
 def check_name(name: str) -> str:

@@ -72,7 +72,7 @@ def follow(engine: Engine, url: str, name: str | None = None) -> tuple[Feed, boo
     feeds = FeedList(engine.folder)
     announced = False  # the second time round: the feed a page announced
     while True:
-        known = feeds.find(url)
+        known = feeds.at(url)
         if known is not None:
             return known, False, -1
         fetched = _fetch_one(url, engine.settings.fetch)

@@ -131,3 +131,19 @@ def test_a_year_zero_date_is_no_traceback_and_watch_outlives_a_bad_poll(run, htt
     code, out, err = run("update", "--watch", "--all")
     assert code == 0 and len(calls) == 2, err
     assert "error: the poll failed: ValueError: year -1 is out of range" in err.splitlines()
+
+
+def test_one_feed_however_its_url_is_written_and_unfollow_by_url(run, http_server: LocalServer) -> None:
+    """Issue 19, defect 13."""
+    http_server.route("/feed-a", rss("A", []), content_type="application/rss+xml")
+    http_server.route("/feed-b", rss("B", []), content_type="application/rss+xml")
+    a = http_server.url("/feed-a")
+    assert run("follow", a)[0] == 0
+    for form in (a + "?", a + "#x", a.replace("http://", "HTTP://")):
+        code, out, err = run("follow", form)
+        assert code == 0 and out.strip() == f"already following A ({a})", (form, out, err)
+    assert run("follow", http_server.url("/feed-b"), "--name", a + "?")[0] == 0  # a feed named like a's URL
+    code, out, err = run("unfollow", a + "#x")
+    assert code == 0 and out.strip() == f"unfollowed A ({a}); its articles stay in the index", err
+    code, out, _ = run("feeds", "--json")
+    assert [f["url"] for f in json.loads(out)] == [http_server.url("/feed-b")]

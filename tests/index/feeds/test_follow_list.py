@@ -66,3 +66,43 @@ def test_an_old_follow_list_is_migrated_in_place(tmp_path: Path) -> None:
     feeds.mark("https://b.example/feed", [("g1", "https://b.example/1")], [])
     assert feeds.settled("https://b.example/feed", ["g1"]) == {"g1"}
     assert FeedList(folder).settled(a.url, ["g1"]) == {"g1"}  # opened again: migrated once, still there
+
+
+def test_feed_urls_are_normalised_when_stored_and_looked_up(tmp_path: Path) -> None:
+    """Issue 19, defect 13: `feed-a`, `feed-a?`, `feed-a#x` (and the host's case, the default port) are one feed."""
+    from index.feeds.follow_list import check_url
+
+    forms = ["https://a.example/feed-a", "https://a.example/feed-a?", "https://a.example/feed-a#x",
+             "HTTPS://A.Example:443/feed-a", " https://a.example/feed-a?#top "]
+    assert {check_url(u) for u in forms} == {"https://a.example/feed-a"}
+    assert check_url("http://A.example:80") == "http://a.example/"
+    assert check_url("http://a.example:8080/Feed?q=1#f") == "http://a.example:8080/Feed?q=1"  # path, query kept
+    with pytest.raises(FeedError, match="not a web address"):
+        check_url("http://a.example:99999/feed")
+    feeds = FeedList(tmp_path / "index")
+    a = Feed(check_url(forms[0]), "A", "2024-05-01T00:00:00+00:00")
+    assert feeds.add(a) == (a, True)
+    for form in forms:
+        assert feeds.find(form) == a
+        assert feeds.add(Feed(check_url(form), "Other", a.added)) == (a, False)
+    assert len(feeds.all()) == 1
+
+
+def test_unfollow_url_removes_the_feed_at_that_url(tmp_path: Path) -> None:
+    """Issue 19, defect 13: a feed *named* like another's URL is not the one a URL means."""
+    feeds = FeedList(tmp_path / "index")
+    a = Feed("https://a.example/feed", "A", "2024-05-01T00:00:00+00:00")
+    b = Feed("https://b.example/feed", "https://a.example/feed", a.added)  # named after a's URL, sorted first
+    feeds.add(a)
+    feeds.add(b)
+    assert feeds.remove("https://a.example/feed?") == a
+    assert feeds.all() == [b]
+    assert feeds.remove("https://A.example/feed") == b  # no feed at that URL any more: the one named so
+    assert feeds.all() == []
+
+
+def test_an_unnormalised_url_stored_earlier_is_still_found(tmp_path: Path) -> None:
+    feeds = FeedList(tmp_path / "index")
+    old = Feed("HTTPS://A.example:443/feed#top", "A", "2024-05-01T00:00:00+00:00")
+    feeds.add(old)  # as an older version stored it
+    assert feeds.find("https://a.example/feed") == old and feeds.remove("https://a.example/feed?") == old
