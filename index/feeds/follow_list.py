@@ -152,6 +152,15 @@ class FeedList:
                     [feed_url, *part, MAX_TRIES]))
             return out
 
+    def give_up(self, feed_url: str, keys: Sequence[str]) -> None:
+        """Entries that can never be read (no web link): settled at once, as if failed MAX_TRIES times."""
+        if not keys:
+            return
+        with closing(self._connect()) as conn:
+            conn.executemany("INSERT INTO entries (feed_url, key, article_id, done, tries) VALUES (?, ?, NULL, 0, ?) "
+                             "ON CONFLICT(feed_url, key) DO UPDATE SET tries = MAX(tries, excluded.tries)",
+                             [(feed_url, k, MAX_TRIES) for k in keys])
+
     def mark(self, feed_url: str, done: Iterable[tuple[str, str]], failed: Iterable[str]) -> list[str]:
         """Entries indexed (key, article id) and entries that failed once more; returns the failed keys
         now given up."""

@@ -20,6 +20,9 @@ from index.types import Article
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 
 
+_SKIPPED = "skipped from now on"  # an entry that cannot be read now never can: reported once, then given up
+
+
 class FeedError(InputError):
     """A feed cannot be fetched, parsed or followed; the message is one line."""
 
@@ -42,7 +45,7 @@ class ParsedFeed:
 
     title: str
     entries: tuple[Entry, ...]
-    problems: tuple[str, ...] = ()  # entries that could not be read (no link)
+    problems: tuple[tuple[str, str], ...] = ()  # (key, why) of entries that cannot be read (no web link)
 
 
 def _strip_tags(text: str) -> str:
@@ -89,7 +92,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if not parsed.entries and not parsed.version and not malformed:
         raise FeedError("not an RSS, Atom or RDF feed")
     entries: list[Entry] = []
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for item in parsed.entries:
         try:
             link = item.get("link") or ""
@@ -98,11 +101,16 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
                 link = guid
             title = _strip_tags(item.get("title", "") or "")
             if not link.startswith(("http://", "https://")):
-                problems.append(f"entry '{title[:80] or guid[:80] or '?'}' has no web link")
+                scheme = urlsplit(link).scheme.lower() if link else ""
+                kind = f" (a {scheme[:20]}: link)" if scheme.isascii() and scheme.isalnum() else ""
+                problems.append((guid or link or f"title: {title}",
+                                 f"entry '{title[:80] or guid[:80] or '?'}' has no web link{kind}; {_SKIPPED}"))
                 continue
             entries.append(Entry(guid or link, link, title, _entry_date(item), _content(item)))
         except Exception as exc:  # noqa: BLE001 - one entry the parser chokes on never costs the others
-            problems.append(f"an entry could not be read: {type(exc).__name__}: {one_line(exc)}")
+            key = str(item.get("id") or item.get("link") or item.get("title") or "")
+            problems.append((f"unreadable: {key}", f"an entry could not be read ({type(exc).__name__}: "
+                             f"{one_line(exc)}); {_SKIPPED}"))
     entries = _distinct_keys(entries)
     if malformed and not entries:  # what the lenient parser recovered from a broken feed is kept, if anything
         raise FeedError(f"not a valid feed: malformed XML ({one_line(problem)})")

@@ -128,6 +128,7 @@ class _Poll:
     given: dict[str, tuple[str, str]] = field(default_factory=dict)  # origin -> (entry key, article id) given
     known: list[tuple[str, str]] = field(default_factory=list)  # (entry key, article id) found already indexed
     failed: list[str] = field(default_factory=list)  # entry keys that failed
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (key, why) of new entries with no web link
     failures: list[Failure] = field(default_factory=list)
     new: int = 0
 
@@ -243,7 +244,10 @@ def _new_entries(polls: list[_Poll], engine: Engine) -> None:
     links: set[str] = set()
     for poll in polls:
         mine = poll.parsed.entries if poll.parsed else ()
-        settled = feeds.settled(poll.feed.url, [e.key for e in mine])  # a GUID is the feed's own
+        problems = poll.parsed.problems if poll.parsed else ()
+        # a GUID is the feed's own; an entry with no web link is reported the first time only
+        settled = feeds.settled(poll.feed.url, [e.key for e in mine] + [k for k, _ in problems])
+        poll.unreadable = [(k, why) for k, why in problems if k not in settled]
         keys: set[str] = set()
         for entry in mine:
             if entry.key in settled or entry.key in keys or entry.link in indexed or entry.link in links:
@@ -317,8 +321,8 @@ def _settle(poll: _Poll, ingest: IngestReport | None, feeds: FeedList, now: date
             poll.failures.append(failed_in_ingest[origin])
     poll.new = len(done)
     given_up = feeds.mark(feed.url, done + poll.known, poll.failed)
-    if poll.parsed is not None:
-        poll.failures += [Failure(feed.name, p) for p in poll.parsed.problems]
+    feeds.give_up(feed.url, [k for k, _ in poll.unreadable])  # reported this once, never again
+    poll.failures += [Failure(feed.name, why) for _, why in poll.unreadable]
     retry = len(set(poll.failed) - set(given_up))
     fetched = poll.fetched
     if retry or fetched is None or fetched.status == 304:  # an entry to retry must not hide behind a 304

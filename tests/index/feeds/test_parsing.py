@@ -56,7 +56,7 @@ def test_an_entry_without_a_link_is_named_and_the_others_kept() -> None:
     parsed = parse_feed(rss("P", [{"title": "No link here", "guid": "abc"},
                                   {"title": "Fine", "link": "https://p.example/fine"}]).encode(), "https://p.example/f")
     assert [e.title for e in parsed.entries] == ["Fine"]
-    assert parsed.problems == ("entry 'No link here' has no web link",)
+    assert parsed.problems == (("abc", "entry 'No link here' has no web link; skipped from now on"),)
 
 
 def test_discover_finds_the_feed_a_page_announces() -> None:

@@ -294,3 +294,24 @@ def test_guids_are_per_feed(http_server: LocalServer, engine: Engine) -> None:
     assert engine.ask("where did the grey herons nest?").passages[0].article_id == b1
     assert engine.stats()["articles"] == 7
     assert update(engine, everything=True).new == 0 and http_server.hits("/s3") == 1
+
+
+def test_an_entry_with_no_web_link_is_reported_once_then_given_up(http_server: LocalServer, engine: Engine) -> None:
+    """Issue 19, defect 9: javascript:, data: and file: links (and no link) are one report, not one every poll."""
+    good = publish(http_server, "/good", "Good story", "Volunteers planted four hundred oak trees in the park.")
+    items = [{"title": "Good", "link": good},
+             {"title": "Script", "link": "javascript:alert(1)", "guid": "js"},
+             {"title": "Inline", "link": "data:text/html,<p>hi</p>"},
+             {"title": "Local", "link": "file:///etc/passwd"},
+             {"title": "Nowhere"}]
+    http_server.route("/f.xml", rss("F", items), content_type="application/rss+xml")
+    follow(engine, http_server.url("/f.xml"))
+    report = update(engine)
+    assert report.new == 1 and sorted(f.reason for f in report.failed) == [
+        "entry 'Inline' has no web link (a data: link); skipped from now on",
+        "entry 'Local' has no web link (a file: link); skipped from now on",
+        "entry 'Nowhere' has no web link; skipped from now on",
+        "entry 'Script' has no web link (a javascript: link); skipped from now on"]
+    for _ in range(MAX_TRIES + 1):
+        assert update(engine, everything=True).failed == []
+    assert FeedList(engine.folder).all()[0].last_error is None
