@@ -182,6 +182,24 @@ def _host_names(url: str) -> set[str]:
     return {n.lower().removeprefix("www.") for n in (parts.hostname or "", parts.netloc) if n}
 
 
+def on_site(link: str, *feed_urls: str) -> bool:
+    """Whether ``link`` is on the host (``www.`` aside; a port other than 80 and 443 counts) of one of
+    ``feed_urls``: only there is the feed's own text trusted as the article at ``link``, or any feed could
+    put its words under another site's URL."""
+
+    def site(url: str) -> tuple[str, int | None] | None:
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            return None
+        host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+        return (host, None if port in (80, 443) else port) if host else None
+
+    mine = site(link)
+    return mine is not None and any(site(u) == mine for u in feed_urls)
+
+
 def substantial(entry: Entry, min_chars: int) -> bool:
     """Whether the feed carries the whole article: at least ``min_chars`` characters of text."""
     return bool(entry.content) and len(_strip_tags(entry.content)) >= min_chars

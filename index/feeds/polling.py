@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from index.feeds.follow_list import Feed, FeedList, check_name, check_url
-from index.feeds.parsing import (Entry, FeedError, ParsedFeed, discover, entry_article, one_line, parse_feed,
-                                 substantial, with_entry)
+from index.feeds.parsing import (Entry, FeedError, ParsedFeed, discover, entry_article, on_site, one_line,
+                                 parse_feed, substantial, with_entry)
 from index.ingest.articles import Failure
 from index.types import Article
 
@@ -217,9 +217,11 @@ def _fetch_entries(polls: list[_Poll], engine: Engine, store: Store | None, out:
         async with Fetcher(settings.fetch) as fetcher:
             for poll in polls:
                 source = poll.parsed.title if poll.parsed else ""
+                homes = (poll.feed.url, poll.fetched.final_url if poll.fetched else poll.feed.url)
                 for entry in poll.todo:
                     origin = f"{poll.feed.name}: {entry.link}"
-                    if substantial(entry, settings.feeds.full_content_chars):
+                    # the feed's text is the article only on the feed's own site; elsewhere the page is read
+                    if substantial(entry, settings.feeds.full_content_chars) and on_site(entry.link, *homes):
                         give(poll, entry, entry_article(entry, source, origin, max_article))
                     else:
                         jobs.append(page(fetcher, poll, entry, origin, source))

@@ -97,3 +97,14 @@ def test_a_readable_date_is_stored_as_given(raw: str, stored: str) -> None:
     (entry,) = parse_feed(rss("P", [{"title": "T", "link": "https://p.example/t", "date": raw}]).encode(),
                           "https://p.example/feed").entries
     assert entry.date == stored
+
+
+def test_on_site_is_the_feeds_own_host() -> None:
+    from index.feeds.parsing import on_site
+
+    assert on_site("https://www.paper.example/a", "https://paper.example/feed")
+    assert on_site("http://paper.example:443/a", "https://PAPER.example/feed")  # default ports aside
+    assert not on_site("https://other.example/a", "https://paper.example/feed")
+    assert not on_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8000/feed")  # another server
+    assert not on_site("https://paper.example.evil/a", "https://paper.example/feed")
+    assert on_site("https://cdn.example/a", "https://paper.example/feed", "https://cdn.example/feed")  # redirected

@@ -315,3 +315,31 @@ def test_an_entry_with_no_web_link_is_reported_once_then_given_up(http_server: L
     for _ in range(MAX_TRIES + 1):
         assert update(engine, everything=True).failed == []
     assert FeedList(engine.folder).all()[0].last_error is None
+
+
+def test_a_full_text_entry_cannot_claim_another_sites_article(http_server: LocalServer, engine: Engine) -> None:
+    """Issue 19, defect 5: the feed's own text is an article only on the feed's host (127.0.0.1 on another port
+    is another site here); an entry linking elsewhere is read from its page, as that site serves it."""
+    from tests.http_server import serve
+
+    with serve() as other:
+        real = publish(other, "/story", "Ferry timetable", "The winter ferry timetable starts on the first of "
+                       "November.")
+        own = http_server.url("/own")
+        http_server.route("/a.xml", rss("A", [
+            {"title": "Ferry timetable", "link": real, "content": f"<p>The ferry service was cancelled forever.</p>"
+             f"<p>{LONG}</p>"},
+            {"title": "Own story", "link": own, "content": f"<p>The lighthouse keeper retired.</p><p>{LONG}</p>"}]),
+            content_type="application/rss+xml")
+        other.route("/b.xml", rss("B", [{"title": "Ferry timetable", "link": real}]),
+                    content_type="application/rss+xml")
+        follow(engine, http_server.url("/a.xml"))
+        report = update(engine)
+        assert (report.new, report.failed) == (2, [])
+        assert other.hits("/story") == 1 and http_server.hits("/own") == 0  # own host: the feed's text is used
+        top = engine.ask("when does the winter ferry timetable start?").passages[0]
+        assert top.article_id == real and "first of November" in top.text and "cancelled" not in top.text
+        assert not any("cancelled forever" in p.text for p in engine.ask("was the ferry service cancelled?").passages
+                       if p.article_id == real)
+        follow(engine, other.url("/b.xml"))
+        assert update(engine, everything=True).failed == []
