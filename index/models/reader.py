@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 SHIPPED = Path(__file__).resolve().parent / "weights"
 MAX_ANSWER_TOKENS = 30
+QUESTION_SHARE = 0.5
+"""The most of the reader's window a question may take: a longer one is cut to it (the passage keeps the rest)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,10 @@ class Reader:
         self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
                                                      providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._words = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))  # a question's own tokens
+        self._words.no_truncation()
         self.max_tokens = int(meta["max_tokens"])
+        self.max_question_tokens = int(self.max_tokens * QUESTION_SHARE)
         self._tokenizer.enable_truncation(self.max_tokens, strategy="only_second")
         self._tokenizer.enable_padding()
         self._lock = threading.Lock()  # the tokenizer's truncation/padding state is shared
@@ -69,6 +74,7 @@ class Reader:
         if not passages:
             return []
         with self._lock:
+            question = self._fitted(question)
             encodings = self._tokenizer.encode_batch([(question, p) for p in passages])
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -79,6 +85,20 @@ class Reader:
         if self.from_span:
             readings = [Reading(r.answerable, r.span, r.confidence, r.answerable) for r in readings]
         return readings
+
+    def _fitted(self, question: str) -> str:
+        """The question, cut after its first ``max_question_tokens`` tokens when it has more.
+
+        The tokenizer truncates only the passage ("only_second"), so a question of most of the window
+        (about 1,400 characters) left it nothing and raised. Every token is at least a character, so a
+        question of fewer characters than that is never tokenized twice, and an ordinary one reads as before.
+        """
+        if len(question) <= self.max_question_tokens:
+            return question
+        offsets = self._words.encode(question, add_special_tokens=False).offsets
+        if len(offsets) <= self.max_question_tokens:
+            return question
+        return question[: offsets[self.max_question_tokens - 1][1]]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

@@ -70,3 +70,62 @@ def test_loading_and_reading_never_import_torch():
             "print('torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def _read_as_before(reader, question, passages):
+    """What the reader gave before long questions were cut: only the passage truncated."""
+    import numpy as np
+    import tokenizers
+
+    from index.models.reader import _decode
+
+    tok = tokenizers.Tokenizer.from_file(str(SHIPPED / "tokenizer.json"))
+    tok.enable_truncation(reader.max_tokens, strategy="only_second")
+    tok.enable_padding()
+    enc = tok.encode_batch([(question, p) for p in passages])
+    feeds = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+             "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+             "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
+    relevance, start, end = reader._session.run(None, feeds)
+    readings = [_decode(float(relevance[i]), start[i], end[i], enc[i]) for i in range(len(passages))]
+    if reader.from_span:
+        readings = [type(r)(r.answerable, r.span, r.confidence, r.answerable) for r in readings]
+    return readings
+
+
+@pytest.mark.parametrize("question", [
+    "which country backed the offensive with cruise missiles?", "what frigate fired the missiles?", "x",
+    "who backed the offensive? " * 28,  # about 150 tokens: the longest an ordinary question gets
+])
+def test_ordinary_questions_read_exactly_as_before(reader, question):
+    passages = [WEATHER, RAQQA, RUSSIA, RUSSIA + " " + "More words follow here. " * 400]
+    assert reader.read(question, passages) == _read_as_before(reader, question, passages)
+
+
+@pytest.mark.parametrize("chars", [1400, 2000, 20000])
+def test_a_long_question_is_read_not_refused(reader, chars):
+    """A question longer than the reader's window crashed the tokenizer ("Sequence to truncate too short")."""
+    question = ("Essen, Syria: who fired 3 cruise missiles? " * 500)[:chars]  # 1,400 characters: 328 tokens
+    readings = reader.read(question, [WEATHER, RUSSIA, "Russia did. " * 200])
+    assert len(readings) == 3
+    assert readings[1].answerable > readings[0].answerable  # the passage is still read: the question is what is cut
+    for r, passage in zip(readings, [WEATHER, RUSSIA, "Russia did. " * 200]):
+        assert r.span is None or 0 <= r.span[0] < r.span[1] <= len(passage)
+
+
+def test_a_2000_character_question_through_the_engine(fake_settings, tmp_path):
+    """End to end with the real reader (the fake embedder finds the passages)."""
+    from dataclasses import replace
+
+    from index.config import ReaderSettings
+    from index.engine import MAX_QUESTION_CHARS, Engine
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({"id": "r", "title": "Syria", "text": RUSSIA}) + "\n"
+                      + json.dumps({"id": "w", "title": "Weather", "text": WEATHER}) + "\n")
+    engine = Engine(replace(fake_settings, reader=ReaderSettings(enabled=True)))
+    engine.ingest([corpus])
+    question = ("Essen, Syria: who fired 3 cruise missiles? " * 50)[:MAX_QUESTION_CHARS]  # 468 tokens
+    assert len(question) == 2000
+    answer = engine.ask(question, 2)
+    assert answer.passages and answer.passages[0].article_id == "r"
