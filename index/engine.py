@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import chain
 from datetime import date, datetime
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Sized
 from pathlib import Path
 
 from index.ingest.cleaning import not_utf8
@@ -128,8 +129,9 @@ class Engine:
                shard: Shard | None = None) -> IngestReport:
         """Index files, folders and http(s) links; unchanged articles are skipped, changed ones replaced.
 
-        Links are fetched first ([fetch] settings), outside the write lock; a page unchanged since its last
-        fetch (ETag / Last-Modified) costs one conditional GET and nothing else. With ``shard``, only that
+        Links are fetched ([fetch] settings) as they are indexed, a few pages ahead (``fetch_iter``): memory
+        holds a few pages however many are given. A page unchanged since its last fetch (ETag /
+        Last-Modified) costs one conditional GET and nothing else. With ``shard``, only that
         share of the articles (and links) is indexed: several processes given the same inputs and different
         shards index them all once between them (on a store that takes several writers: Milvus).
         """
@@ -142,20 +144,26 @@ class Engine:
         files = [p for p in found if isinstance(p, Path)]
         report = IngestReport(failed=[f for f in found if isinstance(f, Failure)])
         pages = self._fetch(urls, report)
-        if not files and not pages:
+        first = next(pages, None)  # a link-only run that fetched nothing readable must not create an index
+        if not files and first is None:
             return report  # nothing readable: don't load a model or create an index for it
         max_bytes = int(self.settings.ingest.max_file_mb * 1e6)
         max_article = int(self.settings.ingest.max_article_mb * 1e6)
 
         def items() -> Iterator[Item | int]:
-            for n, page in enumerate(pages, 1):
-                yield page
-                yield n
-            for n, path in enumerate(files, len(pages) + 1):
+            done = 0
+            if first is not None:
+                for done, page in enumerate(chain([first], pages), 1):
+                    yield page
+                    yield done
+            for n, path in enumerate(files, done + 1):
                 yield from read_file(path, max_bytes, max_article)
                 yield n
 
-        return self._ingest(items(), len(pages) + len(files), report, progress, inputs, shard)
+        try:
+            return self._ingest(items(), len(urls) + len(files), report, progress, inputs, shard)
+        finally:
+            pages.close()  # stops the fetching when the write ends early (an error, a busy index, Ctrl-C)
 
     def ingest_items(self, items: Iterable[Item], progress: FileProgress | None = None) -> IngestReport:
         """Index articles made elsewhere (feed entries, fetched pages); a Failure is reported as given.
@@ -171,12 +179,12 @@ class Engine:
 
         return self._ingest(counted(), total, IngestReport(), progress)
 
-    def _fetch(self, urls: Sequence[str], report: IngestReport) -> list[Page]:
-        """Fetch ``urls``: their pages' articles; a failure goes into the report, and a page that answers 304
-        counts as unchanged."""
+    def _fetch(self, urls: Sequence[str], report: IngestReport) -> Generator[Page, None, None]:
+        """Fetch ``urls``: their pages' articles, as they come (a few fetched ahead); a failure goes into the
+        report, and a page that answers 304 counts as unchanged."""
         if not urls:
-            return []
-        from index.ingest.fetch import FetchError, fetch_all  # aiohttp: only imported when there are links
+            return
+        from index.ingest.fetch import FetchError, fetch_iter  # aiohttp: only imported when there are links
 
         known: dict[str, tuple[str | None, str | None]] = {}
         if self.has_index():
@@ -186,17 +194,19 @@ class Engine:
                 known = {}  # an unreadable index is reported by the write that follows
         validators = {u: known[public_url(u)] for u in urls if public_url(u) in known}
         max_article = int(self.settings.ingest.max_article_mb * 1e6)
-        out: list[Page] = []
-        for fetched in fetch_all(urls, self.settings.fetch, validators):
-            if isinstance(fetched, FetchError):
-                report.failed.append(Failure(public_url(fetched.url), fetched.reason))
-            elif fetched.status == 304:
-                report.unchanged += 1
-            elif isinstance(item := article_from_page(fetched, max_article), Failure):
-                report.failed.append(item)
-            else:
-                out.append(Page(item, public_url(fetched.url), fetched.etag, fetched.last_modified))
-        return out
+        fetching = fetch_iter(urls, self.settings.fetch, validators)
+        try:
+            for fetched in fetching:
+                if isinstance(fetched, FetchError):
+                    report.failed.append(Failure(public_url(fetched.url), fetched.reason))
+                elif fetched.status == 304:
+                    report.unchanged += 1
+                elif isinstance(item := article_from_page(fetched, max_article), Failure):
+                    report.failed.append(item)
+                else:
+                    yield Page(item, public_url(fetched.url), fetched.etag, fetched.last_modified)
+        finally:
+            fetching.close()
 
     def ingest_bytes(self, name: str, data: bytes, article_id: str | None = None) -> IngestReport:
         """Index one uploaded file's bytes (the Discord /index command)."""

@@ -490,3 +490,37 @@ def test_a_tls_failure_is_named_as_such(http_server: LocalServer) -> None:
     assert isinstance(got, FetchError)
     assert got.reason.startswith("TLS handshake failed (") and "robots.txt could not be read" not in got.reason
     assert f"to {base}/robots.txt, asked before any page of the host" in got.reason
+
+
+# -- issue 19 #10: links are fetched and indexed as a stream ----------------------------------------------
+def test_pages_are_written_as_they_come_so_few_are_held_at_once(web_engine: Engine, http_server: LocalServer,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import index.indexing as indexing
+
+    n = 30
+    for i in range(n):
+        http_server.route(f"/news/{i}", storm(rise=f"{i + 2} metres", canonical=f"/news/{i}"))
+    counts = {"fetched": 0, "written": 0, "peak": 0}
+    lock = threading.Lock()
+    get, digest = Fetcher.get, indexing.content_hash
+
+    async def counted_get(self: Fetcher, *args: object, **kwargs: object) -> Fetched:
+        fetched = await get(self, *args, **kwargs)  # type: ignore[arg-type]
+        with lock:
+            counts["fetched"] += 1
+            counts["peak"] = max(counts["peak"], counts["fetched"] - counts["written"])
+        return fetched
+
+    def counted_digest(*args: object, **kwargs: object) -> str:
+        with lock:
+            counts["written"] += 1  # the writer took one article
+        return digest(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Fetcher, "get", counted_get)
+    monkeypatch.setattr(indexing, "content_hash", counted_digest)
+    report = web_engine.ingest([http_server.url(f"/news/{i}") for i in range(n)])
+    assert (report.added, report.failed) == (n, [])
+    assert counts["fetched"] == counts["written"] == n
+    assert counts["peak"] <= 10, counts  # was n: every page was downloaded before the first was indexed
