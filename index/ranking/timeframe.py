@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import MINYEAR, date, datetime, timezone
 
 from index.text.dates import parse_date
 
@@ -88,29 +88,34 @@ def frame(question: str, asked: date | None, since: date | None = None, until: d
 
 
 def _period(q: str, anchor: date) -> tuple[date, date] | None:
-    """The period a phrase names, relative to the anchor day."""
+    """The period a phrase names, relative to the anchor day.
+
+    Never outside the calendar: a period partly before its first day (0001-01-01) starts there, and one
+    wholly before it ("yesterday" asked on that day, "last year" in year 1) is none.
+    """
     if re.search(r"\btoday\b|\btonight\b|\bthis (?:morning|afternoon|evening)\b", q):
         return anchor, anchor
     if re.search(r"\byesterday\b|\blast night\b", q):
-        return anchor - timedelta(days=1), anchor - timedelta(days=1)
+        return _days(_back(anchor, 1), _back(anchor, 1))
     if re.search(r"\bthis week(?:end)?\b|\bpast (?:few )?days\b", q):
-        return anchor - timedelta(days=6), anchor
+        return _days(_back(anchor, 6), anchor)
     if re.search(r"\blast week\b|\bpast week\b", q):
-        return anchor - timedelta(days=13), anchor - timedelta(days=7)
+        return _days(_back(anchor, 13), _back(anchor, 7))
     if re.search(r"\bthis month\b", q):
         return anchor.replace(day=1), anchor
     if re.search(r"\blast month\b|\bpast month\b", q):
-        last = anchor.replace(day=1) - timedelta(days=1)
-        return last.replace(day=1), last
+        last = _back(anchor.replace(day=1), 1)
+        return (last.replace(day=1), last) if last else None
     if re.search(r"\bthis year\b", q):
         return anchor.replace(month=1, day=1), anchor
     if re.search(r"\blast year\b", q):
+        if anchor.year == MINYEAR:
+            return None
         return date(anchor.year - 1, 1, 1), date(anchor.year - 1, 12, 31)
     m = re.search(rf"\b(?:on|last|this) ({_DAY})\b", q)
     if m:
-        back = (anchor.weekday() - DAYS[m[1]]) % 7
-        day = anchor - timedelta(days=back)
-        return day, day
+        day = _back(anchor, (anchor.weekday() - DAYS[m[1]]) % 7)
+        return _days(day, day)
     m = re.search(rf"\b(?:in|during|of|early|late|mid-?) ({_MONTH})\.?(?: (\d{{4}}))?\b", q)
     if m:
         return _month(MONTHS[m[1]], int(m[2]) if m[2] else None, anchor)
@@ -121,10 +126,23 @@ def _period(q: str, anchor: date) -> tuple[date, date] | None:
     return None
 
 
-def _month(month: int, year: int | None, anchor: date) -> tuple[date, date]:
-    """A named month: of the given year, else the latest one not after the anchor."""
+def _back(day: date, days: int) -> date | None:
+    """The day ``days`` before ``day``, or None when that is before the calendar's first day."""
+    ordinal = day.toordinal() - days
+    return date.fromordinal(ordinal) if ordinal >= 1 else None
+
+
+def _days(first: date | None, last: date | None) -> tuple[date, date] | None:
+    """(first, last), starting at the calendar's first day when ``first`` is before it; None when both are."""
+    return None if last is None else (first or date.min, last)
+
+
+def _month(month: int, year: int | None, anchor: date) -> tuple[date, date] | None:
+    """A named month: of the given year, else the latest one not after the anchor; None before year 1."""
     if year is None:
         year = anchor.year if month <= anchor.month else anchor.year - 1
+    if year < MINYEAR:
+        return None
     first = date(year, month, 1)
     last = date(year, month, calendar.monthrange(year, month)[1])
     return first, min(last, anchor) if first <= anchor else last
@@ -133,8 +151,9 @@ def _month(month: int, year: int | None, anchor: date) -> tuple[date, date]:
 def _since(q: str, anchor: date | None) -> date | None:
     """"since March", "since 2021", "since June 3": a lower bound."""
     m = re.search(rf"\bsince ({_MONTH})\.?(?: (\d{{1,2}})(?:st|nd|rd|th)?)?(?:,? (\d{{4}}))?\b", q)
-    if m and anchor:
-        first, _ = _month(MONTHS[m[1]], int(m[3]) if m[3] else None, anchor)
+    month = _month(MONTHS[m[1]], int(m[3]) if m[3] else None, anchor) if m and anchor else None
+    if m and month:
+        first = month[0]
         if m[2]:
             try:
                 return first.replace(day=int(m[2]))

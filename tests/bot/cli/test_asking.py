@@ -82,3 +82,12 @@ def test_chat_reports_a_bad_question_and_keeps_going(run, docs, monkeypatch):
     code, out, err = run("chat")
     assert code == 0 and "Ada Brook" in out and "Traceback" not in err
     assert "error: the question is not valid UTF-8 (byte 0xff at character 5); type it again\n" in err
+
+
+def test_asking_on_the_calendars_first_day_answers(run, docs):
+    """"yesterday" as of 0001-01-01 was an OverflowError; "last year", "in December", "this week" a year-0 ValueError."""
+    run("index", str(docs))
+    for question in ("what erupted yesterday?", "what erupted last year?", "what erupted in December?",
+                     "what erupted this week?"):
+        code, out, err = run("ask", question, "--json", "--as-of", "0001-01-01")
+        assert code == 0 and err == "" and json.loads(out)["question"] == question

@@ -101,3 +101,16 @@ def test_eval_keeps_int_ids_and_names_a_bad_line(run, docs, tmp_path):
     qs.write_text(json.dumps({"id": {"x": 1}, "question": "q?", "answers": []}) + "\n")
     code, _, err = run("eval", str(qs))
     assert code == 1 and err == f'error: {qs}:1: id must be a string or an integer, got {{"x": 1}}\n'
+
+
+def test_a_batch_asked_on_the_calendars_first_day_answers_every_line(run, docs, tmp_path):
+    """Line checks accepted asked_at 0001-01-01 and asking it then killed the whole batch (year 0)."""
+    run("index", str(docs))
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(json.dumps({"id": "a", "question": "what is the mayor called?"}) + "\n"
+                  + json.dumps({"id": "b", "question": "what erupted last year?", "asked_at": "0001-01-01"}) + "\n"
+                  + json.dumps({"id": "c", "question": "what erupted yesterday?", "asked_at": "0001-01-01"}) + "\n"
+                  + json.dumps({"id": "d", "question": "what is the mayor called?", "asked_at": "9999-12-31"}) + "\n")
+    code, out, err = run("ask", "--batch", str(qs), "--json")
+    assert code == 0 and err == ""
+    assert [json.loads(x)["id"] for x in out.splitlines()] == ["a", "b", "c", "d"]

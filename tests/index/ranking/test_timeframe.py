@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from index.text.dates import parse_date
 from index.ranking.timeframe import TimeFrame, as_of, frame
@@ -92,3 +92,46 @@ def test_any_question_gets_a_frame_that_allows_the_asking_day(question, day):
     if f.since is None or f.since <= day:
         assert f.allows(day)
     assert f.period is not None and f.period[0] <= f.period[1]
+
+
+_MONTH_NAMES = ["January", "Feb", "march", "Sept", "December"]
+PHRASES = st.one_of(
+    st.sampled_from(["today", "tonight", "this morning", "yesterday", "last night", "this week", "this weekend",
+                     "past few days", "last week", "past week", "this month", "last month", "past month",
+                     "this year", "last year"]),
+    st.builds("{} {}".format, st.sampled_from(["on", "last", "this"]),
+              st.sampled_from(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])),
+    st.builds("{} {}{}".format, st.sampled_from(["in", "during", "of", "early", "late", "mid-", "since"]),
+              st.sampled_from(_MONTH_NAMES),
+              st.one_of(st.just(""), st.integers(0, 9999).map(" {:04d}".format),
+                        st.integers(0, 40).map(" {}".format), st.integers(0, 40).map(" {}th, 0000".format))),
+    st.builds("{} {:04d}".format, st.sampled_from(["in", "during", "of", "since"]), st.integers(0, 9999)),
+)
+
+
+@given(PHRASES, st.dates(min_value=date.min, max_value=date.max))
+@example("yesterday", date.min)
+@example("last year", date.min)
+@example("in December", date.min)
+@example("this week", date.min)
+@example("last week", date.min + timedelta(days=9))
+@example("on Sunday", date.min)
+@example("last month", date(1, 1, 31))
+@example("in March 0000", FRIDAY)
+@example("since June 0000", FRIDAY)
+def test_no_asking_day_and_phrase_ever_raises(phrase, day):
+    """Near year 1 "yesterday", "last year", "in December" named days before the calendar (an OverflowError, a
+    ValueError for year 0); a period is kept inside the calendar or dropped."""
+    f = frame(f"what happened {phrase}?", day)
+    assert f.until == day
+    assert f.period is not None and date.min <= f.period[0] <= f.period[1] <= date.max
+    assert f.allows(day) or (f.since is not None and f.since > day)
+
+
+def test_periods_before_the_first_day_are_clamped_or_dropped():
+    first = date.min
+    assert frame("what happened yesterday?", first).period == (first, first)  # dropped: the asking day
+    assert frame("what happened last year?", first).period == (first, first)
+    assert frame("what happened in December?", first).period == (first, first)
+    assert frame("what happened this week?", first + timedelta(days=2)).period == (first, first + timedelta(days=2))
+    assert frame("what happened last week?", first + timedelta(days=9)).period == (first, first + timedelta(days=2))
