@@ -21,7 +21,8 @@ NameOpt = Annotated[
 
 def follow(
     url: Annotated[
-        str, typer.Argument(help="An RSS, Atom or RDF feed, or a site's page that announces one.", show_default=False)
+        str,
+        typer.Argument(help="An RSS, Atom, RDF or JSON feed, or a site's page that announces one.", show_default=False),
     ],
     name: NameOpt = None,
     index: IndexOpt = None,

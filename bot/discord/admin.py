@@ -210,7 +210,7 @@ class AdminCog(commands.Cog):
     @app_commands.command(name="follow")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)  # hidden from members
-    @app_commands.describe(url="An RSS, Atom or RDF feed, or a news site's page that announces one",
+    @app_commands.describe(url="An RSS, Atom, RDF or JSON feed, or a news site's page that announces one",
                            name="What to call it (default: the feed's title)")
     async def follow(self, interaction: discord.Interaction, url: str, name: Optional[str] = None) -> None:
         """Follow a news feed: its new articles are indexed as they are published (server managers only)."""

@@ -1,1 +1,1 @@
-"""Followed RSS/Atom/RDF feeds: parsing, the follow list beside the index, and polling them into it."""
+"""Followed RSS/Atom/RDF/JSON feeds: parsing, the follow list beside the index, and polling them into it."""

@@ -1,4 +1,5 @@
-"""Feeds as data: RSS/Atom/RDF bytes into entries, feed autodiscovery, and an entry into an Article.
+"""Feeds as data: RSS/Atom/RDF (feedparser) and JSON Feed bytes into entries, feed autodiscovery, and an
+entry into an Article.
 
 Pure functions (no network, no files), so polling and following (``index.feeds.polling``) share them and
 they are tested on bytes alone.
@@ -15,6 +16,7 @@ from xml.sax import SAXException
 
 from index.errors import InputError
 from index.ingest.articles import Failure, read_bytes
+from index.text.dates import strict_date
 from index.types import Article
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
@@ -59,8 +61,6 @@ def _entry_date(entry: dict) -> str | None:
     for what it cannot read (2024-13-45 as 2025-01-01, year 0 as a crash), and an unreadable date is not
     stored.
     """
-    from index.text.dates import strict_date
-
     for key in ("published", "updated", "created"):
         raw = entry.get(key)
         if isinstance(raw, str) and (day := strict_date(raw)):
@@ -76,11 +76,13 @@ def _content(entry: dict) -> str:
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
-    """RSS 0.9x/2.0, Atom or RDF bytes as entries with absolute links.
+    """RSS 0.9x/2.0, Atom, RDF or JSON Feed 1.x bytes as entries with absolute links.
 
     Raises:
-        FeedError: the bytes are not a feed (an HTML page, malformed XML with nothing readable).
+        FeedError: the bytes are not a feed (an HTML page, malformed XML or JSON with nothing readable).
     """
+    if _JSON_START.match(body):
+        return _parse_json_feed(body, url)
     import feedparser  # only paid for by commands that read feeds
 
     headers = {"content-location": url}
@@ -89,32 +91,97 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     parsed = feedparser.parse(body, response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.bozo else None
     malformed = isinstance(problem, SAXException)  # not a charset or content-type complaint
-    if not parsed.entries and not parsed.version and not malformed:
-        raise FeedError("not an RSS, Atom or RDF feed")
+    if not parsed.entries and not parsed.version and (not malformed or _is_html(body, content_type)):
+        raise FeedError("not an RSS, Atom or RDF feed")  # a web page is not "malformed XML"
     entries: list[Entry] = []
     problems: list[tuple[str, str]] = []
     for item in parsed.entries:
         try:
-            link = item.get("link") or ""
-            guid = item.get("id") or ""
-            if not link and guid.startswith(("http://", "https://")):
-                link = guid
-            title = _strip_tags(item.get("title", "") or "")
-            if not link.startswith(("http://", "https://")):
-                scheme = urlsplit(link).scheme.lower() if link else ""
-                kind = f" (a {scheme[:20]}: link)" if scheme.isascii() and scheme.isalnum() else ""
-                problems.append((guid or link or f"title: {title}",
-                                 f"entry '{title[:80] or guid[:80] or '?'}' has no web link{kind}; {_SKIPPED}"))
-                continue
-            entries.append(Entry(guid or link, link, title, _entry_date(item), _content(item)))
+            _add_entry(entries, problems, item.get("id") or "", item.get("link") or "",
+                       _strip_tags(item.get("title", "") or ""), _entry_date(item), _content(item))
         except Exception as exc:  # noqa: BLE001 - one entry the parser chokes on never costs the others
-            key = str(item.get("id") or item.get("link") or item.get("title") or "")
-            problems.append((f"unreadable: {key}", f"an entry could not be read ({type(exc).__name__}: "
-                             f"{one_line(exc)}); {_SKIPPED}"))
+            _unreadable(problems, str(item.get("id") or item.get("link") or item.get("title") or ""), exc)
     entries = _distinct_keys(entries)
     if malformed and not entries:  # what the lenient parser recovered from a broken feed is kept, if anything
         raise FeedError(f"not a valid feed: malformed XML ({one_line(problem)})")
     return ParsedFeed(_strip_tags(parsed.feed.get("title", "") or ""), tuple(entries), tuple(problems))
+
+
+def _add_entry(entries: list[Entry], problems: list[tuple[str, str]], guid: str, link: str, title: str,
+               date: str | None, content: str) -> None:
+    """One item as an Entry, or as a problem when it has no web link (its id stands in when it is one)."""
+    if not link and guid.startswith(("http://", "https://")):
+        link = guid
+    if not link.startswith(("http://", "https://")):
+        scheme = urlsplit(link).scheme.lower() if link else ""
+        kind = f" (a {scheme[:20]}: link)" if scheme.isascii() and scheme.isalnum() else ""
+        problems.append((guid or link or f"title: {title}",
+                         f"entry '{title[:80] or guid[:80] or '?'}' has no web link{kind}; {_SKIPPED}"))
+        return
+    entries.append(Entry(guid or link, link, title, date, content))
+
+
+def _unreadable(problems: list[tuple[str, str]], key: str, exc: Exception) -> None:
+    problems.append((f"unreadable: {key}", f"an entry could not be read ({type(exc).__name__}: {one_line(exc)}); "
+                     f"{_SKIPPED}"))
+
+
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b",
+                         re.IGNORECASE | re.DOTALL)
+_JSON_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*[{\[]")
+_JSON_FEED = re.compile(r"^https?://jsonfeed\.org/version/1(?:\.\d+)?/?$")
+
+
+def _is_html(body: bytes, content_type: str) -> bool:
+    """Whether the bytes are a web page (served as one, or starting as one)."""
+    media = content_type.split(";")[0].strip().lower()
+    return media in ("text/html", "application/xhtml+xml") or bool(_HTML_START.match(body[:4096]))
+
+
+def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+    """A JSON Feed 1.x (https://jsonfeed.org/version/1.1): items' id, url, title, content_html or
+    content_text (else summary), date_published (else date_modified)."""
+    import json
+
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (ValueError, RecursionError) as exc:
+        raise FeedError(f"not a valid feed: malformed JSON ({one_line(exc)})") from None
+    if not isinstance(data, dict) or not _JSON_FEED.match(str(data.get("version", ""))):
+        raise FeedError("not an RSS, Atom or RDF feed")
+    items = data.get("items", [])
+    if not isinstance(items, list):
+        raise FeedError("not a valid feed: the JSON Feed's 'items' is not a list")
+    entries: list[Entry] = []
+    problems: list[tuple[str, str]] = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append((f"unreadable: item {n}", f"an entry could not be read (not a JSON object); {_SKIPPED}"))
+            continue
+        try:
+            raw_id = item.get("id")
+            guid = str(raw_id).strip() if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else ""
+            link = _text(item, "url").strip()
+            _add_entry(entries, problems, guid, urljoin(url, link) if link else "", _strip_tags(_text(item, "title")),
+                       strict_date(_text(item, "date_published")) or strict_date(_text(item, "date_modified")),
+                       _json_content(item))
+        except Exception as exc:  # noqa: BLE001 - one entry the parser chokes on never costs the others
+            _unreadable(problems, f"item {n}", exc)
+    return ParsedFeed(_strip_tags(_text(data, "title")), tuple(_distinct_keys(entries)), tuple(problems))
+
+
+def _text(obj: dict, key: str) -> str:
+    value = obj.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _json_content(item: dict) -> str:
+    """A JSON Feed item's body as HTML: content_html, else content_text's paragraphs, else its summary."""
+    if body := _text(item, "content_html"):
+        return body
+    text = _text(item, "content_text") or _text(item, "summary")
+    return "".join(f"<p>{html.escape(' '.join(p.split()), quote=False)}</p>" for p in re.split(r"\n\s*\n", text)
+                   if p.strip())
 
 
 def _distinct_keys(entries: list[Entry]) -> list[Entry]:

@@ -108,3 +108,60 @@ def test_on_site_is_the_feeds_own_host() -> None:
     assert not on_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8000/feed")  # another server
     assert not on_site("https://paper.example.evil/a", "https://paper.example/feed")
     assert on_site("https://cdn.example/a", "https://paper.example/feed", "https://cdn.example/feed")  # redirected
+
+
+# -- issue 19, defect 11: an HTML page is no feed (not "malformed XML"); a JSON Feed is read ----------
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", ""])
+def test_an_html_page_is_not_a_feed_rather_than_malformed_xml(content_type: str) -> None:
+    from tests.feeds_fixtures import storm
+
+    for body in (storm(), "<!DOCTYPE html><html><head><title>x</title><body><p>a<br>b &nbsp; c</body></html>",
+                 "\ufeff  <!-- hi --><html lang=en><p>unclosed"):
+        with pytest.raises(FeedError, match=r"^not an RSS, Atom or RDF feed$"):
+            parse_feed(body.encode(), "https://x.example/news", content_type)
+
+
+def json_feed(items: list[dict], version: str = "https://jsonfeed.org/version/1.1") -> bytes:
+    import json
+
+    return json.dumps({"version": version, "title": "Jay News", "home_page_url": "https://j.example/",
+                       "items": items}).encode()
+
+
+@pytest.mark.parametrize("content_type", ["application/feed+json", "application/json; charset=utf-8", ""])
+def test_a_json_feed_is_read_like_the_others(content_type: str) -> None:
+    body = json_feed([
+        {"id": "j-1", "url": "/news/dam", "title": "Dam opens", "content_html": f"<p>{LONG}</p>",
+         "date_published": "2024-05-02T07:00:00Z"},
+        {"id": 2, "url": "https://j.example/news/text", "content_text": "Line one.\n\nLine <two>.",
+         "summary": "S", "date_modified": "2024-05-03T09:30:00+01:00"},
+        {"id": "https://j.example/news/id-only", "title": "Id only", "date_published": "0000-01-01T00:00:00Z"},
+        {"id": "x", "url": "javascript:alert(1)", "title": "Bad"},
+        "not an item",
+    ])
+    parsed = parse_feed(body, "https://j.example/feed.json", content_type)
+    assert parsed.title == "Jay News"
+    first, second, third = parsed.entries
+    assert (first.key, first.link, first.title, first.date) == ("j-1", "https://j.example/news/dam", "Dam opens",
+                                                                "2024-05-02T07:00:00+00:00")
+    assert LONG in first.content and substantial(first, 1000)
+    assert (second.key, second.title, second.date) == ("2", "", "2024-05-03T09:30:00+01:00")
+    assert second.content == "<p>Line one.</p><p>Line &lt;two&gt;.</p>"
+    assert (third.key, third.link, third.date) == ("https://j.example/news/id-only",) * 2 + (None,)
+    assert [why for _, why in parsed.problems] == [
+        "entry 'Bad' has no web link (a javascript: link); skipped from now on",
+        "an entry could not be read (not a JSON object); skipped from now on"]
+
+
+@pytest.mark.parametrize("body, content_type, message", [
+    (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/feed+json", "malformed JSON"),
+    (b'{"version": "https://jsonfeed.org/version/1", "items": {}}', "application/feed+json",
+     "'items' is not a list"),
+    (b'{"hello": "world"}', "application/json", "not an RSS, Atom or RDF feed"),
+    (b"[" * 100000, "application/json", "malformed JSON"),
+])
+def test_a_broken_json_feed_is_one_line(body: bytes, content_type: str, message: str) -> None:
+    with pytest.raises(FeedError, match=message) as caught:
+        parse_feed(body, "https://j.example/feed.json", content_type)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300

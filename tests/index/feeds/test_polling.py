@@ -15,7 +15,7 @@ from index.errors import ConfigError
 from index.feeds.follow_list import MAX_TRIES, Feed, FeedList
 from index.feeds.parsing import FeedError
 from index.feeds.polling import follow, is_due, update
-from tests.feeds_fixtures import atom, page, rss
+from tests.feeds_fixtures import atom, page, rss, storm
 from tests.index.feeds import LONG
 from tests.http_server import LocalServer
 
@@ -343,3 +343,28 @@ def test_a_full_text_entry_cannot_claim_another_sites_article(http_server: Local
                        if p.article_id == real)
         follow(engine, other.url("/b.xml"))
         assert update(engine, everything=True).failed == []
+
+
+def test_a_json_feed_is_discovered_followed_and_polled(http_server: LocalServer, engine: Engine) -> None:
+    """Issue 19, defect 11: a JSON Feed a page announces was "malformed XML"; it is read like the others."""
+    import json
+
+    story = publish(http_server, "/owls", "Owls", "A pair of barn owls nested in the church bell tower.")
+    http_server.route("/home", '<html><head><link rel="alternate" type="application/feed+json" href="/feed.json">'
+                               "</head><body>Home</body></html>")
+    http_server.route("/feed.json", json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "Jay News",
+        "items": [{"id": "1", "url": "/owls", "title": "Owls", "date_published": "2024-05-02T08:00:00Z"},
+                  {"id": "2", "url": "/bees", "title": "Bees",
+                   "content_html": f"<p>The bees swarmed.</p><p>{LONG}</p>"}],
+    }), content_type="application/feed+json")
+    http_server.route("/storm", storm())
+    with pytest.raises(FeedError, match=r"/storm: not an RSS, Atom or RDF feed$"):
+        follow(engine, http_server.url("/storm"))
+    feed, new, entries = follow(engine, http_server.url("/home"))
+    assert (feed.url, feed.name, new, entries) == (http_server.url("/feed.json"), "Jay News", True, 2)
+    report = update(engine)
+    assert (report.new, report.failed) == (2, [])
+    top = engine.ask("where did the barn owls nest?").passages[0]
+    assert top.article_id == story and top.date is not None and top.date.startswith("2024-05-02")
+    assert http_server.hits("/bees") == 0
