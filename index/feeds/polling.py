@@ -142,6 +142,9 @@ async def _poll_feeds(polls: list[_Poll], settings: FetchSettings) -> None:
         except FetchError as exc:
             poll.error = exc.reason
             return
+        except Exception as exc:  # noqa: BLE001 - one feed that breaks the fetcher must not stop the others
+            poll.error = f"the feed could not be fetched: {type(exc).__name__}: {one_line(exc)}"
+            return
         if poll.fetched.status == 304:
             return
         try:

@@ -368,3 +368,26 @@ def test_a_json_feed_is_discovered_followed_and_polled(http_server: LocalServer,
     top = engine.ask("where did the barn owls nest?").passages[0]
     assert top.article_id == story and top.date is not None and top.date.startswith("2024-05-02")
     assert http_server.hits("/bees") == 0
+
+
+def test_a_feed_whose_fetch_breaks_is_one_failure(http_server: LocalServer, engine: Engine,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19, defect 1: _poll_feeds caught only fetch and feed errors; anything else stopped every feed."""
+    from index.ingest.fetch import Fetcher
+
+    other = publish(http_server, "/other", "Other story", "The other story is about the harbour seals.")
+    http_server.route("/a.xml", rss("A", []), content_type="application/rss+xml")
+    http_server.route("/b.xml", rss("B", [{"title": "O", "link": other}]), content_type="application/rss+xml")
+    follow(engine, http_server.url("/a.xml"))
+    follow(engine, http_server.url("/b.xml"))
+    real = Fetcher.get
+
+    async def fragile(self: Fetcher, url: str, *args: object, **kwargs: object) -> object:
+        if url.endswith("/a.xml"):
+            raise ValueError("Invalid port: '99999'")
+        return await real(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(Fetcher, "get", fragile)
+    report = update(engine, everything=True)
+    assert report.new == 1 and [(f.where, f.reason) for f in report.failed] == [
+        ("A", "the feed could not be fetched: ValueError: Invalid port: '99999'")]
