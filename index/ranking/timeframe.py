@@ -55,9 +55,15 @@ class TimeFrame:
 
 
 def as_of(value: str | date | datetime | None) -> date | None:
-    """The asking day from an ISO date/date-time string or a date; a bad string is a ValueError."""
-    if value is None or value == "":
+    """The asking day from an ISO date/date-time string or a date; a bad string is a ValueError.
+
+    None means "no asking time given"; an empty string is an error, not that: it is what an unset shell
+    variable or an empty JSON field gives, and taking it for none would turn the asking-time cut-off off.
+    """
+    if value is None:
         return None
+    if value == "":
+        raise ValueError("empty date (use YYYY-MM-DD or an ISO date-time)")
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

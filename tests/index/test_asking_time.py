@@ -100,3 +100,8 @@ def test_undated_articles_get_the_mean_penalty():
 def test_no_time_frame_keeps_the_order():
     ranked = [_scored("a", "2020-01-01", 3.0), _scored("b", "2023-01-01", 2.0), _scored("c", None, 1.0)]
     assert [s.row.article_id for s in weigh_time(ranked, TimeFrame(), 0.5)] == ["a", "b", "c"]
+
+
+def test_an_empty_asking_time_is_refused_not_ignored(dated):
+    with pytest.raises(InputError, match=r"^empty date.*\(question q7\)$"):
+        dated.ask_many(["harbour bridge"], 5, ids=["q7"], asked_at=[""])

@@ -91,3 +91,12 @@ def test_asking_on_the_calendars_first_day_answers(run, docs):
                      "what erupted this week?"):
         code, out, err = run("ask", question, "--json", "--as-of", "0001-01-01")
         assert code == 0 and err == "" and json.loads(out)["question"] == question
+
+
+def test_an_empty_date_option_is_one_line_error(run, docs):
+    """``--as-of "$UNSET"`` quoted an article dated after the asking day: the cut-off was silently off."""
+    run("index", str(docs))
+    for option in ("--as-of", "--since", "--until"):
+        code, out, err = run("ask", "what is the mayor called?", "--json", option, "")
+        assert code == 1 and out == ""
+        assert err == f"error: {option}: empty date (use YYYY-MM-DD or an ISO date-time)\n"

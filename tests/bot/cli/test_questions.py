@@ -114,3 +114,15 @@ def test_a_batch_asked_on_the_calendars_first_day_answers_every_line(run, docs, 
     code, out, err = run("ask", "--batch", str(qs), "--json")
     assert code == 0 and err == ""
     assert [json.loads(x)["id"] for x in out.splitlines()] == ["a", "b", "c", "d"]
+
+
+def test_an_empty_asked_at_is_a_bad_line(run, docs, tmp_path):
+    """``"asked_at": ""`` turned the asking-time cut-off off for that line."""
+    run("index", str(docs))
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(json.dumps({"id": "a", "question": "what is the mayor called?", "asked_at": ""}) + "\n"
+                  + json.dumps({"id": "b", "question": "what erupted?", "asked_at": "2024-06-01"}) + "\n")
+    code, out, err = run("ask", "--batch", str(qs), "--json")
+    assert code == 1 and [json.loads(x)["id"] for x in out.splitlines()] == ["b"]
+    assert err.splitlines() == [f"{qs}:1: asked_at: empty date (use YYYY-MM-DD or an ISO date-time)",
+                                f"{qs}: 1 bad line(s) skipped (above), 1 answered"]

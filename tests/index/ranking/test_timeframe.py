@@ -135,3 +135,9 @@ def test_periods_before_the_first_day_are_clamped_or_dropped():
     assert frame("what happened in December?", first).period == (first, first)
     assert frame("what happened this week?", first + timedelta(days=2)).period == (first, first + timedelta(days=2))
     assert frame("what happened last week?", first + timedelta(days=9)).period == (first, first + timedelta(days=2))
+
+
+def test_an_empty_asking_date_is_an_error_not_no_cut_off():
+    """``as_of("")`` was None ("no asking time"): an empty shell variable turned the cut-off off."""
+    with pytest.raises(ValueError, match="^empty date"):
+        as_of("")
