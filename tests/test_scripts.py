@@ -110,3 +110,25 @@ def test_lxml_html_clean_is_a_direct_dependency() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert "lxml-html-clean" in {Requirement(r).name.replace("_", "-") for r in project["dependencies"]}
 
+
+def test_demo_prints_the_next_command_and_it_asks_the_demos_index(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, "demo.sh")
+    log = tmp_path / "quotebot.log"
+    _stub(tree / "scripts" / "venv.sh", tmp_path / "venv.log")
+    # The stub says which index each command would use: --index, else QUOTEBOT_INDEX, else the default.
+    _stub(tree / ".venv" / "bin" / "quotebot", log,
+          'index="${QUOTEBOT_INDEX:-default}"; prev=""\n'
+          'for a in "$@"; do [ "$prev" = --index ] && index="$a"; prev="$a"; done\n'
+          f'echo "$1 $index" >> "{tmp_path / "used.log"}"; echo "answer"')
+    env = {k: v for k, v in os.environ.items() if k != "QUOTEBOT_INDEX"}
+    done = subprocess.run(["bash", "scripts/demo.sh"], cwd=tree, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    nxt = lines[lines.index("Next: ask the demo's index another question (it is not your default index):") + 1]
+    demo_index = str(tree / "quotebot-index")
+    used = (tmp_path / "used.log").read_text(encoding="utf-8").splitlines()
+    assert used == [f"index {demo_index}", f"ask {demo_index}"]
+    # The printed command, run from elsewhere with nothing exported, asks the index the demo built.
+    subprocess.run(["bash", "-c", nxt], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=60)
+    assert (tmp_path / "used.log").read_text(encoding="utf-8").splitlines()[-1] == f"ask {demo_index}"
+    assert shlex.split(nxt)[1:3] == ["ask", "--index"]
