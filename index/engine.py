@@ -90,7 +90,8 @@ class Engine:
                  ids: Sequence[str | None] | None = None, asked_at: Sequence[AskedAt] | None = None,
                  since: date | None = None, until: date | None = None,
                  sources: Sequence[str] = ()) -> list[Answer]:
-        """Answers in order; an empty question or a bad date is an InputError naming which one.
+        """Answers in order; an empty question, one over MAX_QUESTION_CHARS (spaces folded) or a bad date is
+        an InputError naming which one.
 
         ``asked_at`` gives each question's asking time (a date, a datetime, an ISO string, or None for
         now); articles published after it are never quoted, and recent ones are preferred.
@@ -105,7 +106,9 @@ class Engine:
                 raise InputError(f"empty question{where(i)}: ask something, e.g. quotebot ask \"who won?\"")
             if not_utf8(q):
                 raise InputError(f"the question is not valid text (undecodable bytes){where(i)}: type it again")
-            cleaned.append(q[:MAX_QUESTION_CHARS])
+            if len(q) > MAX_QUESTION_CHARS:
+                raise InputError(f"question too long: {len(q)} characters, at most {MAX_QUESTION_CHARS}{where(i)}")
+            cleaned.append(q)
         if k is not None and not 1 <= k <= 50:
             raise InputError(f"results must be between 1 and 50, got {k}")
         frames = []

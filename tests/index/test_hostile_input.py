@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index.ingest.chunking import chunk_text
+from index.engine import MAX_QUESTION_CHARS
 from index.errors import InputError
 from index.ingest.articles import SUPPORTED, Failure, read_bytes
 from index.types import Answer, Article
@@ -93,8 +94,9 @@ def test_batch_with_garbage_indexes_the_rest(tmp_path, fake_engine):
     assert fake_engine.check() == []
 
 
-HOSTILE_QUESTIONS = ["x" * 10_000, "?!.,;:'\"()[]{}", "@everyone <@123> **bold** [link](http://evil) ||spoiler||",
-                     "NEAR(a b) OR \"x\" AND NOT y*", "ferry " * 3000, "\u202e\u200b😀", "ferry\x00returned",
+HOSTILE_QUESTIONS = ["x" * 2000, "?!.,;:'\"()[]{}", "@everyone <@123> **bold** [link](http://evil) ||spoiler||",
+                     "NEAR(a b) OR \"x\" AND NOT y*", "ferry " * 333 + "  " * 3000, "\u202e\u200b😀",
+                     "ferry\x00returned",
                      "snake_case ﬁnal x² 数字", "' OR 1=1; DROP TABLE chunks; --", "ferry* OR harbour^2 NOT \""]
 
 
@@ -137,6 +139,17 @@ def test_any_question_gets_an_answer_or_a_one_line_input_error(fake_engine, two_
     try:
         answer = fake_engine.ask(question)
     except InputError as exc:
-        assert not question.split() and "\n" not in str(exc)  # only an empty question is refused
+        assert "\n" not in str(exc)  # only an empty or a too long question is refused
+        assert not question.split() or len(" ".join(question.split())) > MAX_QUESTION_CHARS
         return
     check_answer(answer, question, two_articles)
+
+
+@pytest.mark.parametrize("question", ["x" * 2001, "ferry " * 3000])
+def test_a_question_over_the_limit_is_refused_in_one_line_not_cut(fake_engine, two_articles, question):
+    """Questions over 2,000 characters were cut to 2,000 without a word."""
+    with pytest.raises(InputError) as bad:
+        fake_engine.ask_many(["when did the ferry return?", question], ids=["q1", "q2"])
+    n = len(" ".join(question.split()))
+    assert str(bad.value) == f"question too long: {n} characters, at most 2000 (question q2)"
+    assert fake_engine.ask(" ".join(("x" * 2000 + "   ").split())).question  # 2,000 after spaces are folded

@@ -85,7 +85,8 @@ def test_chat_reports_a_bad_question_and_keeps_going(run, docs, monkeypatch):
 
 
 def test_asking_on_the_calendars_first_day_answers(run, docs):
-    """"yesterday" as of 0001-01-01 was an OverflowError; "last year", "in December", "this week" a year-0 ValueError."""
+    """"yesterday" as of 0001-01-01 was an OverflowError; "last year", "in December", "this week" a ValueError
+    (year 0)."""
     run("index", str(docs))
     for question in ("what erupted yesterday?", "what erupted last year?", "what erupted in December?",
                      "what erupted this week?"):
@@ -100,3 +101,17 @@ def test_an_empty_date_option_is_one_line_error(run, docs):
         code, out, err = run("ask", "what is the mayor called?", "--json", option, "")
         assert code == 1 and out == ""
         assert err == f"error: {option}: empty date (use YYYY-MM-DD or an ISO date-time)\n"
+
+
+def test_a_question_over_the_limit_is_one_line_error(run, docs, monkeypatch):
+    """Over 2,000 characters the question was cut without notice; now ask refuses it and chat says so."""
+    run("index", str(docs))
+    long = "what is the mayor called? " * 80  # 2,080 characters
+    code, out, err = run("ask", long)
+    assert code == 1 and out == ""
+    assert err == "error: question too long: 2079 characters, at most 2000\n"
+    answers = iter([long, "what is the mayor called?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    code, out, err = run("chat")
+    assert code == 0 and "Ada Brook" in out
+    assert "error: question too long: 2079 characters, at most 2000\n" in err

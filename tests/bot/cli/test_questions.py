@@ -126,3 +126,15 @@ def test_an_empty_asked_at_is_a_bad_line(run, docs, tmp_path):
     assert code == 1 and [json.loads(x)["id"] for x in out.splitlines()] == ["b"]
     assert err.splitlines() == [f"{qs}:1: asked_at: empty date (use YYYY-MM-DD or an ISO date-time)",
                                 f"{qs}: 1 bad line(s) skipped (above), 1 answered"]
+
+
+def test_a_question_over_the_limit_is_a_bad_line(run, docs, tmp_path):
+    """A batch line over 2,000 characters was cut without notice."""
+    run("index", str(docs))
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(json.dumps({"id": "a", "question": "what is the mayor called? " * 80}) + "\n"
+                  + json.dumps({"id": "b", "question": "what erupted?"}) + "\n")
+    code, out, err = run("ask", "--batch", str(qs), "--json")
+    assert code == 1 and [json.loads(x)["id"] for x in out.splitlines()] == ["b"]
+    assert err.splitlines() == [f"{qs}:1: question too long: 2079 characters, at most 2000",
+                                f"{qs}: 1 bad line(s) skipped (above), 1 answered"]
