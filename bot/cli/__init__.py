@@ -50,6 +50,26 @@ def main(argv: list[str] | None = None) -> int:
         stderr.print(f"error: {exc}")
         return 1
     except KeyboardInterrupt:
-        stderr.print("interrupted; the index keeps its last committed state")
-        return 130
+        return _interrupted()
+    except SystemExit as exc:
+        if _by_ctrl_c(exc):  # typer turns a KeyboardInterrupt into a silent exit 130 (typer.Exit(130))
+            return _interrupted()
+        raise
     return 0
+
+
+def _interrupted() -> int:
+    stderr.print("interrupted; the index keeps its last committed state")
+    return 130
+
+
+def _by_ctrl_c(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a KeyboardInterrupt (its cause or context, at any depth)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False

@@ -11,6 +11,7 @@ resolver, so each hop's URL is checked too.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ipaddress
 import os
 import queue
@@ -20,10 +21,10 @@ import threading
 import time
 import urllib.robotparser
 from collections import deque
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -352,10 +353,42 @@ def fetch_all(urls: Sequence[str], settings: FetchSettings,
     conditional GET. Runs its own event loop: call it from a thread, never from a running loop."""
     if not urls:
         return []
-    return asyncio.run(_fetch_all(urls, settings, validators or {}))
+    return run_fetching(_fetch_all(urls, settings, validators or {}))
 
 
 _END = object()
+T = TypeVar("T")
+
+
+class _DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Each call on a daemon thread of its own, never joined: a DNS lookup that hangs (aiohttp resolves in
+    the loop's default executor) cannot hold up the exit after Ctrl-C, as the standard pool's threads,
+    joined at exit, did for up to the resolver's timeouts."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def call() -> None:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args, **kwargs))
+                except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the future
+                    future.set_exception(exc)
+
+        threading.Thread(target=call, name="quotebot-fetch-call", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass  # nothing to join: the threads are daemons
+
+
+def run_fetching(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` with the loop's blocking calls (DNS lookups) on daemon threads (_DaemonExecutor)."""
+    async def with_daemon_threads() -> T:
+        asyncio.get_running_loop().set_default_executor(_DaemonExecutor(max_workers=1))
+        return await main
+
+    return asyncio.run(with_daemon_threads())
 
 
 def fetch_iter(urls: Sequence[str], settings: FetchSettings,
@@ -412,7 +445,7 @@ def fetch_iter(urls: Sequence[str], settings: FetchSettings,
 
     def thread() -> None:
         try:
-            asyncio.run(run())
+            run_fetching(run())
         except BaseException as exc:  # noqa: BLE001 - handed to the reader's thread, which raises it
             crashed.append(exc)
         finally:

@@ -235,3 +235,72 @@ def test_read_only_index_fails_the_write_and_keeps_the_index(tmp_path, fake_engi
     monkeypatch.undo()
     fresh = Engine(fake_engine.settings)
     assert fresh.store.counts() == before and fresh.check() == []
+
+
+INTERRUPTED = "interrupted; the index keeps its last committed state"
+
+
+def _interrupt_when(proc: subprocess.Popen, ready, what: str) -> tuple[int, str, float]:
+    """SIGINT ``proc`` once ``ready()``; its exit code, stderr and how long it took to exit after the signal."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"never reached {what}"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return proc.returncode, err, time.monotonic() - sent
+
+
+# A DNS lookup that hangs (as an unreachable resolver does, for 5 s a try): the host name is 'localhost'.
+SLOW_DNS = """
+import socket, time
+_getaddrinfo = socket.getaddrinfo
+def _slow(*args, **kwargs):
+    time.sleep(30)
+    return _getaddrinfo(*args, **kwargs)
+socket.getaddrinfo = _slow
+"""
+
+
+@pytest.mark.parametrize("command", ["index", "update", "index-dns"])
+def test_ctrl_c_while_fetching_says_so_and_exits_promptly(tmp_path, http_server, command, monkeypatch) -> None:
+    # Issue 19 #12: Ctrl-C exited 130 with no message (typer turned the KeyboardInterrupt into a silent
+    # exit before main could print its line), and a lookup in a resolver thread held the exit up.
+    from tests.feeds_fixtures import rss, storm
+
+    cfg = tmp_path / "web.toml"
+    cfg.write_text(f'index_dir = "{tmp_path / "idx"}"\n[model]\nname = "fake-hash"\n[reader]\nenabled = false\n'
+                   "[fetch]\nallow_private_networks = true\nper_host_delay_s = 0\ntimeout_s = 120\n")
+    http_server.route("/fast", storm())
+    http_server.route("/slow", storm(rise="three metres"), delay=60)  # headers after a minute
+    if command == "index":
+        args = ["index", http_server.url("/fast"), http_server.url("/slow")]
+    elif command == "index-dns":
+        monkeypatch.setattr(sys.modules[__name__], "CHILD", SLOW_DNS + CHILD)
+        http_server.route("/slow", storm(rise="three metres"))
+        args = ["index", http_server.url("/fast").replace("127.0.0.1", "localhost")]
+    else:
+        http_server.route("/feed.xml", rss("Coast", [{"title": "Slow", "link": http_server.url("/slow"),
+                                                      "guid": "s1"}]), content_type="application/rss+xml")
+        follow = child(["follow", http_server.url("/feed.xml")], cfg)
+        assert follow.wait(timeout=60) == 0, follow.communicate()
+        args = ["update", "--all"]
+    proc = child(args, cfg)
+    if command == "index-dns":
+        time.sleep(3)  # the lookup has started: nothing reaches the server
+        assert http_server.requests == [] and proc.poll() is None
+        ready = lambda: True  # noqa: E731
+    else:
+        ready = lambda: http_server.hits("/slow") > 0  # noqa: E731
+    code, err, took = _interrupt_when(proc, ready, "the slow page")
+    assert code == 130
+    assert err.strip().splitlines()[-1] == INTERRUPTED, err
+    assert "Traceback" not in err
+    assert took < 5, took
