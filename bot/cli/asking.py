@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -15,6 +15,9 @@ from bot.cli.common import (AsOfOpt, ConfigOpt, IndexOpt, ResultsOpt, SinceOpt, 
 from bot.cli.questions import Question, batch_questions, question_from, read_jsonl
 from index.errors import InputError
 from index.ingest.cleaning import not_utf8
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -72,22 +75,39 @@ def ask(
         items = [Question(question or "")]
     engine = engine_for(index, config)
     step = 64
-    for lo in range(0, len(items), step):
-        part = items[lo : lo + step]
-        answers = engine.ask_many([q.text for q in part], results,
-                                  [None if q.id is None else str(q.id) for q in part],
-                                  asked_at=[q.asked_at or as_of for q in part], since=first, until=last,
-                                  sources=source or ())
-        for q, answer in zip(part, answers):
-            if as_json:
-                sys.stdout.write(json.dumps({**answer.to_dict(), "id": q.id}, ensure_ascii=False) + "\n")
-            else:
-                if batch:
-                    stdout.print(f"\nQ {q.id}: {answer.question}", style="bold")
-                stdout.print(answer_renderable(answer))
+    with _answering(shown=bool(batch)) as progress:
+        task = progress.add_task("answering", total=len(items))
+        for lo in range(0, len(items), step):
+            part = items[lo : lo + step]
+            answers = engine.ask_many([q.text for q in part], results,
+                                      [None if q.id is None else str(q.id) for q in part],
+                                      asked_at=[q.asked_at or as_of for q in part], since=first, until=last,
+                                      sources=source or ())
+            for q, answer in zip(part, answers):
+                if as_json:
+                    sys.stdout.write(json.dumps({**answer.to_dict(), "id": q.id}, ensure_ascii=False) + "\n")
+                else:
+                    if batch:
+                        stdout.print(f"\nQ {q.id}: {answer.question}", style="bold")
+                    stdout.print(answer_renderable(answer))
+            progress.advance(task, len(part))
     if bad:
         stderr.print(f"{batch}: {len(bad)} bad line(s) skipped (above), {len(items)} answered")
         raise typer.Exit(1)
+
+
+def _answering(shown: bool) -> Progress:
+    """A batch's progress bar (questions answered), on stderr and gone when done; only when stderr is a terminal.
+
+    Answers written to a file or a pipe never see it. When stdout is a terminal too, rich prints them above
+    the bar (through stderr's console, on the same screen) rather than letting them tear it.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=stderr, transient=True, disable=not (shown and stderr.is_terminal),
+                    redirect_stdout=stdout.is_terminal, redirect_stderr=False)
 
 
 def chat(results: ResultsOpt = None, index: IndexOpt = None, config: ConfigOpt = None) -> None:

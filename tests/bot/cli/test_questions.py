@@ -138,3 +138,26 @@ def test_a_question_over_the_limit_is_a_bad_line(run, docs, tmp_path):
     assert code == 1 and [json.loads(x)["id"] for x in out.splitlines()] == ["b"]
     assert err.splitlines() == [f"{qs}:1: question too long: 2079 characters, at most 2000",
                                 f"{qs}: 1 bad line(s) skipped (above), 1 answered"]
+
+
+def test_a_batch_shows_progress_on_a_terminal_stderr_and_never_on_stdout(run, docs, tmp_path, monkeypatch):
+    """10,000 questions take about an hour: a transient bar on stderr counts them, only when stderr is a terminal."""
+    import io
+
+    from rich.console import Console
+
+    run("index", str(docs))
+    qs = tmp_path / "q.jsonl"
+    qs.write_text("".join(json.dumps({"id": n, "question": "what erupted?"}) + "\n" for n in range(70)))
+    terminal = io.StringIO()
+    monkeypatch.setattr("bot.cli.asking.stderr", Console(file=terminal, force_terminal=True, width=100))
+    code, out, err = run("ask", "--batch", str(qs), "--json")
+    assert code == 0 and err == ""
+    assert [json.loads(x)["id"] for x in out.splitlines()] == list(range(70))  # stdout: the JSON lines only
+    shown = terminal.getvalue()
+    assert "answering" in shown and "70/70" in shown
+    from bot.cli import common
+
+    monkeypatch.setattr("bot.cli.asking.stderr", common.stderr)
+    code, out, err = run("ask", "--batch", str(qs), "--json")  # stderr not a terminal (captured): no bar
+    assert code == 0 and err == "" and len(out.splitlines()) == 70
