@@ -175,7 +175,7 @@ def _produce(polls: list[_Poll], engine: Engine, store: Store | None, out: queue
 
 def _fetch_entries(polls: list[_Poll], engine: Engine, store: Store | None, out: queue.Queue,
                    stop: threading.Event) -> None:
-    from index.ingest.fetch import FetchError, Fetcher
+    from index.ingest.fetch import FetchError, Fetcher, run_fetching
     from index.ingest.articles import article_from_page
 
     settings = engine.settings
@@ -230,7 +230,7 @@ def _fetch_entries(polls: list[_Poll], engine: Engine, store: Store | None, out:
                         jobs.append(page(fetcher, poll, entry, origin, source))
             await asyncio.gather(*jobs)
 
-    asyncio.run(run())
+    run_fetching(run())
 
 
 def _drain(out: queue.Queue) -> Iterator[Article | Failure]:
@@ -279,7 +279,9 @@ def update(engine: Engine, *, everything: bool = False, now: datetime | None = N
     report = UpdateReport(polled=len(polls))
     if not polls:
         return report
-    asyncio.run(_poll_feeds(polls, engine.settings.fetch))
+    from index.ingest.fetch import run_fetching  # aiohttp: only imported when feeds are polled
+
+    run_fetching(_poll_feeds(polls, engine.settings.fetch))
     _new_entries(polls, engine)
     ingest = _index(polls, engine, progress) if any(p.todo for p in polls) else None
     for poll in polls:
@@ -303,9 +305,12 @@ def _index(polls: list[_Poll], engine: Engine, progress: Callable[[int, int, int
     fetcher.start()
     try:
         report = engine.ingest_items(_drain(out), progress=progress)
-    finally:
+    except BaseException:
         stop.set()
-        fetcher.join()
+        fetcher.join(timeout=1.0)  # a daemon: an interrupted poll does not wait for a lookup that hangs
+        raise
+    stop.set()
+    fetcher.join()
     if crashed:
         raise crashed[0]
     return report

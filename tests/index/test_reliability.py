@@ -269,7 +269,7 @@ socket.getaddrinfo = _slow
 """
 
 
-@pytest.mark.parametrize("command", ["index", "update", "index-dns"])
+@pytest.mark.parametrize("command", ["index", "update", "index-dns", "update-dns"])
 def test_ctrl_c_while_fetching_says_so_and_exits_promptly(tmp_path, http_server, command, monkeypatch) -> None:
     # Issue 19 #12: Ctrl-C exited 130 with no message (typer turned the KeyboardInterrupt into a silent
     # exit before main could print its line), and a lookup in a resolver thread held the exit up.
@@ -287,18 +287,27 @@ def test_ctrl_c_while_fetching_says_so_and_exits_promptly(tmp_path, http_server,
         http_server.route("/slow", storm(rise="three metres"))
         args = ["index", http_server.url("/fast").replace("127.0.0.1", "localhost")]
     else:
-        http_server.route("/feed.xml", rss("Coast", [{"title": "Slow", "link": http_server.url("/slow"),
+        # update-dns: the entry's page is on 'localhost', whose lookup hangs in the polling child only
+        slow = http_server.url("/slow").replace("127.0.0.1", "localhost") if command == "update-dns" else None
+        http_server.route("/feed.xml", rss("Coast", [{"title": "Slow", "link": slow or http_server.url("/slow"),
                                                       "guid": "s1"}]), content_type="application/rss+xml")
         follow = child(["follow", http_server.url("/feed.xml")], cfg)
         assert follow.wait(timeout=60) == 0, follow.communicate()
+        if slow:
+            monkeypatch.setattr(sys.modules[__name__], "CHILD", SLOW_DNS + CHILD)
         args = ["update", "--all"]
     proc = child(args, cfg)
-    if command == "index-dns":
+    if command == "update-dns":
+        ready = lambda: any(r.path == "/feed.xml" for r in http_server.requests)  # noqa: E731
+    elif command == "index-dns":
         time.sleep(3)  # the lookup has started: nothing reaches the server
         assert http_server.requests == [] and proc.poll() is None
         ready = lambda: True  # noqa: E731
     else:
         ready = lambda: http_server.hits("/slow") > 0  # noqa: E731
+    if command == "update-dns":
+        time.sleep(2)  # the feed is read; the entry's lookup has started
+        assert http_server.hits("/slow") == 0 and proc.poll() is None
     code, err, took = _interrupt_when(proc, ready, "the slow page")
     assert code == 130
     assert err.strip().splitlines()[-1] == INTERRUPTED, err
