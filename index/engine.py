@@ -19,7 +19,8 @@ from index.ingest.cleaning import not_utf8
 from index.config import Settings
 from index.ranking import timeframe
 from index.errors import IndexError_, InputError
-from index.ingest.articles import Failure, article_from_page, find_files, public_url, read_bytes, read_file
+from index.ingest.articles import Failure, find_files, read_bytes, read_file
+from index.ingest.pages import article_from_page, public_url
 from index.indexing import FileProgress, IngestReport, Item, Page, Shard, copy_articles, in_shard, is_url, write_items
 from index.models.loaded import Models
 from index.ranking.parameters import Parameters
@@ -187,7 +188,8 @@ class Engine:
         report, and a page that answers 304 counts as unchanged."""
         if not urls:
             return
-        from index.ingest.fetch import FetchError, fetch_iter  # aiohttp: only imported when there are links
+        from index.ingest.fetch import FetchError  # aiohttp: only imported when there are links
+        from index.ingest.fetching import fetch_iter
 
         known: dict[str, tuple[str | None, str | None]] = {}
         if self.has_index():

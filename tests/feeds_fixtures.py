@@ -82,3 +82,6 @@ STORM = """<!doctype html><html><head><title>Storm floods the harbour | Coast Da
 
 def storm(rise: str = "two metres", canonical: str = "") -> str:
     return STORM.format(rise=rise, canonical=f'<link rel="canonical" href="{canonical}">' if canonical else "")
+
+
+NO_TEXT = "<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>"  # a page with no article

@@ -12,7 +12,6 @@ import asyncio
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -53,7 +52,8 @@ def is_due(feed: Feed, interval_minutes: int, now: datetime) -> bool:
 
 
 def _fetch_one(url: str, settings: FetchSettings) -> Fetched:
-    from index.ingest.fetch import FetchError, fetch_all
+    from index.ingest.fetch import FetchError
+    from index.ingest.fetching import fetch_all
 
     (result,) = fetch_all([url], settings)
     if isinstance(result, FetchError):
@@ -175,8 +175,9 @@ def _produce(polls: list[_Poll], engine: Engine, store: Store | None, out: queue
 
 def _fetch_entries(polls: list[_Poll], engine: Engine, store: Store | None, out: queue.Queue,
                    stop: threading.Event) -> None:
-    from index.ingest.fetch import FetchError, Fetcher, run_fetching
-    from index.ingest.articles import article_from_page
+    from index.ingest.fetch import FetchError, Fetcher
+    from index.ingest.fetching import run_fetching, run_until_stopped
+    from index.ingest.pages import article_from_page
 
     settings = engine.settings
     max_article = int(settings.ingest.max_article_mb * 1e6)
@@ -206,15 +207,6 @@ def _fetch_entries(polls: list[_Poll], engine: Engine, store: Store | None, out:
         give(poll, entry, with_entry(item, entry, source, origin) if isinstance(item, Article)
              else Failure(origin, item.reason))
 
-    async def run() -> None:
-        work = asyncio.ensure_future(fetch_all())
-        while not work.done():  # an ingest that stopped (Ctrl-C, a busy index) stops the fetching too
-            await asyncio.wait({work}, timeout=0.2)
-            if stop.is_set():
-                work.cancel()
-        with suppress(asyncio.CancelledError):
-            await work
-
     async def fetch_all() -> None:
         jobs = []
         async with Fetcher(settings.fetch) as fetcher:
@@ -230,7 +222,7 @@ def _fetch_entries(polls: list[_Poll], engine: Engine, store: Store | None, out:
                         jobs.append(page(fetcher, poll, entry, origin, source))
             await asyncio.gather(*jobs)
 
-    run_fetching(run())
+    run_fetching(run_until_stopped(fetch_all(), stop, 0.2))  # stops when the ingest does (Ctrl-C, a busy index)
 
 
 def _drain(out: queue.Queue) -> Iterator[Article | Failure]:
@@ -279,7 +271,7 @@ def update(engine: Engine, *, everything: bool = False, now: datetime | None = N
     report = UpdateReport(polled=len(polls))
     if not polls:
         return report
-    from index.ingest.fetch import run_fetching  # aiohttp: only imported when feeds are polled
+    from index.ingest.fetching import run_fetching  # aiohttp: only imported when feeds are polled
 
     run_fetching(_poll_feeds(polls, engine.settings.fetch))
     _new_entries(polls, engine)

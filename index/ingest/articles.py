@@ -1,9 +1,9 @@
-"""Read files, folders and fetched pages into Articles; every unusable file, line or page becomes a
-Failure, never an exception.
+"""Read files, folders and uploaded bytes into Articles; every unusable file or line becomes a Failure,
+never an exception.
 
 Formats by suffix: .txt/.md (title = first heading or line), .html/.htm (main text and metadata by
-trafilatura), .json (one article or a list), .jsonl (one article per line). A fetched page by its content
-type: HTML or plain text. Every date is stored normalised (index.text.dates.normalise_date).
+trafilatura), .json (one article or a list), .jsonl (one article per line). Every date is stored normalised
+(index.text.dates.normalise_date). A fetched page is read into an Article by ``index.ingest.pages``.
 """
 
 from __future__ import annotations
@@ -13,17 +13,12 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from yarl import URL
+from typing import Any
 
 from index.ingest.cleaning import normalise, split_title, strip_furniture
 from index.config import IngestSettings
 from index.text.dates import normalise_date
 from index.types import Article
-
-if TYPE_CHECKING:
-    from index.ingest.fetch import Fetched  # aiohttp is imported only where pages are fetched
 
 MAX_ARTICLE_BYTES = int(IngestSettings().max_article_mb * 1e6)
 
@@ -150,7 +145,7 @@ def article_from_record(record: Any, where: str, fallback_id: str,
     return Article(article_id or fallback_id, title, body, source, url, normalise_date(date), origin=where)
 
 
-def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
+def read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> Iterator[Article | Failure]:
     if reason := too_long(text, max_article_bytes):
         yield Failure(where, reason)
         return
@@ -162,10 +157,10 @@ def _read_text(text: str, path_id: str, where: str, max_article_bytes: int) -> I
     yield Article(path_id, title, body, origin=where)
 
 
-def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int,
-               page_url: str | None = None) -> Iterator[Article | Failure]:
-    """The main text and metadata of an HTML document; ``page_url``: where a fetched page came from (its
-    id is then the page's canonical URL on the same host, else ``page_url``)."""
+def read_html(data: bytes, path_id: str, where: str, max_article_bytes: int,
+              page_url: str | None = None) -> Iterator[Article | Failure]:
+    """The main text and metadata of an HTML document; ``page_url``: where a fetched page came from (the
+    article's id and link are then settled by ``index.ingest.pages``)."""
     import trafilatura  # lxml and friends: only paid for when HTML is read
 
     try:
@@ -194,31 +189,8 @@ def _read_html(data: bytes, path_id: str, where: str, max_article_bytes: int,
         return
     if not title:
         title = body.split("\n", 1)[0][:120]
-    url = _text(getattr(doc, "url", None))
-    source = _text(getattr(doc, "sitename", None))
-    if page_url is not None:
-        url = canonical_url(url, page_url)
-        path_id = url
-        source = source or _host(page_url)
-    yield Article(path_id, title, body, source, url, normalise_date(_text(getattr(doc, "date", None))),
-                  origin=where)
-
-
-def _host(url: str) -> str | None:
-    return URL(url).host
-
-
-def public_url(url: str) -> str:
-    """``url`` as it may be stored and shown: without a user name and password, and without its #fragment
-    (``page#comments`` is the page). Fetching may use the credentials; an article id or link never holds them."""
-    url = url.split("#", 1)[0]
-    try:
-        parsed = URL(url)
-    except (ValueError, TypeError):
-        return url
-    if parsed.user is None and parsed.password is None:
-        return url  # as given: no re-encoding of an id that was stored before
-    return str(parsed.with_user(None))
+    yield Article(path_id, title, body, _text(getattr(doc, "sitename", None)), _text(getattr(doc, "url", None)),
+                  normalise_date(_text(getattr(doc, "date", None))), origin=where)
 
 
 DEEP_HTML_LEVELS = 250  # lxml (libxml2) gives up at 256 levels
@@ -284,30 +256,6 @@ def _deep_html_text(data: bytes) -> tuple[str, str] | None:
     return (" ".join("".join(parser.title).split()), body) if body else None
 
 
-def canonical_url(canonical: str | None, page_url: str) -> str:
-    """The page's canonical URL when it is an http(s) URL on the page's own host (``www.`` aside), else
-    the URL the page was fetched from.
-
-    The canonical URL is the article's id: trusting one that names another site would let any page
-    replace that site's article in the index.
-    """
-    page = URL(page_url)
-    if not canonical:
-        return page_url
-    try:
-        url = page.join(URL(canonical.strip()))
-    except ValueError:
-        return page_url
-
-    def bare(host: str | None) -> str:
-        host = (host or "").lower().rstrip(".")
-        return host[4:] if host.startswith("www.") else host
-
-    if url.scheme not in ("http", "https") or not url.host or bare(url.host) != bare(page.host):
-        return page_url
-    return public_url(str(url.with_fragment(None)))
-
-
 def _parsed(text: str, where: str, line: int | None = None) -> Any:
     """The JSON value of ``text``, or a Failure saying why it is none, at ``where:line`` (a JSONL line) or
     at the decoder's line in ``where`` (a whole file)."""
@@ -353,7 +301,7 @@ def read_bytes(name: str, data: bytes, article_id: str | None = None,
         elif b"\x00" in data[:8192]:
             yield Failure(name, "binary file, not text")
         else:
-            yield from _read_html(data, path_id, name, max_article_bytes)
+            yield from read_html(data, path_id, name, max_article_bytes)
         return
     text = decode(data, name)
     if isinstance(text, Failure):
@@ -361,7 +309,7 @@ def read_bytes(name: str, data: bytes, article_id: str | None = None,
     elif suffix in JSON_SUFFIXES:
         yield from _read_json(text, path_id, name, suffix != ".json", max_article_bytes)
     else:
-        yield from _read_text(text, path_id, name, max_article_bytes)
+        yield from read_text(text, path_id, name, max_article_bytes)
 
 
 def read_file(path: Path, max_bytes: int, max_article_bytes: int = MAX_ARTICLE_BYTES) -> Iterator[Article | Failure]:
@@ -381,46 +329,3 @@ def read_file(path: Path, max_bytes: int, max_article_bytes: int = MAX_ARTICLE_B
     for item in read_bytes(where, data, str(resolved), max_article_bytes):
         # A local file's own location is its link when the article names none.
         yield replace(item, url=resolved.as_uri()) if isinstance(item, Article) and not item.url else item
-
-
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
-
-
-def article_from_page(fetched: Fetched, max_article_bytes: int = MAX_ARTICLE_BYTES) -> Article | Failure:
-    """The article in a fetched page: HTML through trafilatura (title, date, site name, canonical URL),
-    plain text as is; any other content type is refused. The id is the canonical URL, else the final URL;
-    ``origin`` is the URL as asked. None of them holds a password or a #fragment (``public_url``)."""
-    where, kind = public_url(fetched.url), fetched.content_type.lower()
-    final = public_url(fetched.final_url)
-    if not fetched.body.strip():
-        return Failure(where, "empty page")
-    if kind in HTML_TYPES or (kind in ("", "application/octet-stream") and _looks_like_html(fetched.body)):
-        items = list(_read_html(fetched.body, final, where, max_article_bytes, final))
-        return items[0]
-    if kind == "text/plain":
-        text = _decode_page(fetched.body, fetched.charset, where)
-        if isinstance(text, Failure):
-            return text
-        item = next(_read_text(text, final, where, max_article_bytes))
-        if isinstance(item, Article):
-            return replace(item, url=final, source=_host(final))
-        return item
-    return Failure(where, f"not an article: the server sent {kind or 'no content type'} (only HTML and plain "
-                          "text pages are indexed)")
-
-
-def _looks_like_html(body: bytes) -> bool:
-    head = body[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
-
-
-def _decode_page(body: bytes, charset: str | None, where: str) -> str | Failure:
-    """A plain-text page's text in the charset its server named, else as a file is read (UTF-8, BOMs)."""
-    if charset:
-        try:
-            return body.decode(charset)
-        except LookupError:
-            return Failure(where, f"unknown charset '{charset}'")
-        except UnicodeDecodeError as exc:
-            return Failure(where, f"not valid {charset} (byte {exc.start})")
-    return decode(body, where)

@@ -6,25 +6,23 @@ The private-network guard sits in the connector's resolver: every address a name
 and the connection goes to those checked addresses, so a name that resolves to a public address when
 checked and to 127.0.0.1 when connected (DNS rebinding) cannot slip past. IP literals never reach a
 resolver, so each hop's URL is checked too.
+
+Fetching many pages from synchronous code (``fetch_all``, ``fetch_iter``) is ``index.ingest.fetching``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import ipaddress
 import os
-import queue
 import socket
 import ssl
-import threading
 import time
 import urllib.robotparser
-from collections import deque
-from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -34,7 +32,6 @@ from index.config import FetchSettings
 from index.errors import QuotebotError
 
 MAX_REDIRECTS = 5
-FETCH_AHEAD = 4  # fetch_iter: pages in flight or fetched ahead of the one being indexed (and as many queued)
 ROBOTS_MAX_BYTES = 500 * 1024  # what Google reads of a robots.txt
 ROBOTS_AGENT = "Quotebot"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -332,137 +329,3 @@ class Fetcher:
         rules.parse(fetched.body.decode("utf-8", "replace").splitlines())
         rules.modified()  # can_fetch() refuses everything until the rules have a read time
         return rules
-
-
-async def _fetch_all(urls: Sequence[str], settings: FetchSettings,
-                     validators: Mapping[str, tuple[str | None, str | None]]) -> list[Fetched | FetchError]:
-    async with Fetcher(settings) as fetcher:
-        async def one(url: str) -> Fetched | FetchError:
-            try:
-                return await fetcher.get(url, *validators.get(url, (None, None)))
-            except FetchError as exc:
-                return exc
-
-        return list(await asyncio.gather(*(one(u) for u in urls)))
-
-
-def fetch_all(urls: Sequence[str], settings: FetchSettings,
-              validators: Mapping[str, tuple[str | None, str | None]] | None = None) -> list[Fetched | FetchError]:
-    """Fetch every URL (concurrently across hosts, one at a time within one), in order; each result a
-    Fetched or the FetchError saying why not. ``validators``: URL -> (etag, last_modified) for a
-    conditional GET. Runs its own event loop: call it from a thread, never from a running loop."""
-    if not urls:
-        return []
-    return run_fetching(_fetch_all(urls, settings, validators or {}))
-
-
-_END = object()
-T = TypeVar("T")
-
-
-class _DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
-    """Each call on a daemon thread of its own, never joined: a DNS lookup that hangs (aiohttp resolves in
-    the loop's default executor) cannot hold up the exit after Ctrl-C, as the standard pool's threads,
-    joined at exit, did for up to the resolver's timeouts."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def call() -> None:
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(*args, **kwargs))
-                except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the future
-                    future.set_exception(exc)
-
-        threading.Thread(target=call, name="quotebot-fetch-call", daemon=True).start()
-        return future
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        pass  # nothing to join: the threads are daemons
-
-
-def run_fetching(main: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(main)`` with the loop's blocking calls (DNS lookups) on daemon threads (_DaemonExecutor)."""
-    async def with_daemon_threads() -> T:
-        asyncio.get_running_loop().set_default_executor(_DaemonExecutor(max_workers=1))
-        return await main
-
-    return asyncio.run(with_daemon_threads())
-
-
-def fetch_iter(urls: Sequence[str], settings: FetchSettings,
-               validators: Mapping[str, tuple[str | None, str | None]] | None = None,
-               ahead: int = FETCH_AHEAD) -> Generator[Fetched | FetchError, None, None]:
-    """``fetch_all`` as a stream: the results in order, each as soon as it and those before it are in.
-
-    The fetching runs in a thread of its own with at most ``ahead`` pages in flight and ``ahead`` more
-    waiting to be taken, so memory holds a few pages however many are asked for. Closing the iterator
-    (the reader is done, failed or was interrupted) stops the fetching within about a tenth of a second.
-    """
-    if not urls:
-        return
-    out: queue.Queue[object] = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-    crashed: list[BaseException] = []
-
-    async def put(item: object) -> None:
-        while True:  # never blocks the loop: the requests in flight go on while the reader is busy
-            try:
-                out.put_nowait(item)
-                return
-            except queue.Full:
-                if stop.is_set():
-                    raise asyncio.CancelledError from None
-                await asyncio.sleep(0.02)
-
-    async def produce() -> None:
-        async with Fetcher(settings) as fetcher:
-            async def one(url: str) -> Fetched | FetchError:
-                try:
-                    return await fetcher.get(url, *(validators or {}).get(url, (None, None)))
-                except FetchError as exc:
-                    return exc
-
-            window: deque[asyncio.Task[Fetched | FetchError]] = deque()
-            for url in urls:
-                window.append(asyncio.ensure_future(one(url)))
-                if len(window) >= ahead:
-                    await put(await window.popleft())
-            while window:
-                await put(await window.popleft())
-
-    async def run() -> None:
-        work = asyncio.ensure_future(produce())
-        while not work.done():  # a reader that stopped (Ctrl-C, a failed write) stops the fetching too
-            await asyncio.wait({work}, timeout=0.1)
-            if stop.is_set():
-                work.cancel()
-        try:
-            await work
-        except asyncio.CancelledError:
-            pass
-
-    def thread() -> None:
-        try:
-            run_fetching(run())
-        except BaseException as exc:  # noqa: BLE001 - handed to the reader's thread, which raises it
-            crashed.append(exc)
-        finally:
-            while not stop.is_set():  # the end mark, unless nobody reads any more
-                try:
-                    out.put(_END, timeout=0.1)
-                    break
-                except queue.Full:
-                    pass
-
-    worker = threading.Thread(target=thread, name="quotebot-fetch", daemon=True)
-    worker.start()
-    try:
-        while (item := out.get()) is not _END:
-            yield cast("Fetched | FetchError", item)
-    finally:
-        stop.set()
-        worker.join(timeout=2)  # a daemon: a request that will not end cannot hold the exit up
-    if crashed:
-        raise crashed[0]

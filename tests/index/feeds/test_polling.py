@@ -215,7 +215,7 @@ def test_a_crash_while_fetching_is_raised_never_a_hang(http_server: LocalServer,
     def broken(*args: object) -> None:
         raise RuntimeError("reader bug")
 
-    monkeypatch.setattr("index.ingest.articles.article_from_page", broken)
+    monkeypatch.setattr("index.ingest.pages.article_from_page", broken)
     outcome: list[BaseException] = []
 
     def run() -> None:

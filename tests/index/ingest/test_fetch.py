@@ -1,4 +1,5 @@
-"""Fetching links (index.ingest.fetch) and indexing them (Engine.ingest with URLs), against a local 127.0.0.1 server.
+"""Fetching links (index.ingest.fetch, index.ingest.fetching) and indexing them (Engine.ingest with URLs),
+against a local 127.0.0.1 server.
 
 Every bad case must come back as one ``URL: reason`` line and leave what is already indexed as it was.
 """
@@ -15,14 +16,13 @@ import pytest
 from index.ingest import fetch as fetch_mod
 from index.config import FetchSettings, Settings
 from index.engine import Engine
-from index.ingest.fetch import FetchError, Fetched, Fetcher, GuardedResolver, fetch_all, forbidden_address
-from index.ingest.articles import Failure, article_from_page
-from tests.feeds_fixtures import storm
+from index.ingest.articles import Failure
+from index.ingest.fetch import FetchError, Fetched, Fetcher, GuardedResolver, forbidden_address
+from index.ingest.fetching import fetch_all
+from tests.feeds_fixtures import NO_TEXT, storm
 from tests.http_server import LocalServer, serve
 
 LOCAL = FetchSettings(per_host_delay_s=0.0, allow_private_networks=True, timeout_s=5.0, connect_timeout_s=2.0)
-
-NO_TEXT = "<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>"
 
 
 def one(url: str, settings: FetchSettings = LOCAL, **validators: str | None) -> Fetched | FetchError:
@@ -250,49 +250,6 @@ def test_fetcher_is_an_async_context_manager(http_server: LocalServer) -> None:
     assert asyncio.run(go()).body == b"plain words"
 
 
-# -- pages into articles -------------------------------------------------------------------------------
-def page(body: str | bytes, content_type: str = "text/html", url: str = "https://www.coast.example/news/1",
-         charset: str | None = None) -> Fetched:
-    data = body.encode() if isinstance(body, str) else body
-    return Fetched(url, url, 200, content_type, data, None, None, charset)
-
-
-def test_html_page_gives_title_date_site_and_same_host_canonical_id() -> None:
-    a = article_from_page(page(storm(canonical="https://coast.example/news/storm#top")))
-    assert not isinstance(a, Failure)
-    assert (a.id, a.url, a.title, a.source, a.date) == (
-        "https://coast.example/news/storm", "https://coast.example/news/storm",
-        "Storm floods the harbour", "Coast Daily", "2022-09-19")
-    assert "Ines Calloway" in a.text and "Copyright" not in a.text
-    assert a.origin == "https://www.coast.example/news/1"
-
-
-def test_a_canonical_url_on_another_host_is_not_trusted() -> None:
-    a = article_from_page(page(storm(canonical="https://other.example/their-story")))
-    assert not isinstance(a, Failure) and a.id == "https://www.coast.example/news/1"
-
-
-def test_plain_text_page_is_read_as_is_in_its_charset() -> None:
-    a = article_from_page(page("Café opens\n\nThe café opened on the quay.".encode("latin-1"), "text/plain",
-                               charset="iso-8859-1"))
-    assert not isinstance(a, Failure)
-    assert (a.title, a.text, a.id, a.source, a.date) == ("Café opens", "The café opened on the quay.",
-                                                          "https://www.coast.example/news/1", "www.coast.example", None)
-
-
-@pytest.mark.parametrize(("content_type", "body", "reason"), [
-    ("application/pdf", b"%PDF-1.7 ...", "not an article: the server sent application/pdf (only HTML and plain "
-                                         "text pages are indexed)"),
-    ("image/png", b"\x89PNG....", "not an article: the server sent image/png (only HTML and plain text pages are "
-                                  "indexed)"),
-    ("text/html", b"   ", "empty page"),
-    ("text/html", NO_TEXT.encode(), "no article text found in the HTML"),
-])
-def test_other_pages_are_refused_in_one_line(content_type: str, body: bytes, reason: str) -> None:
-    got = article_from_page(page(body, content_type))
-    assert isinstance(got, Failure) and got.reason == reason and "\n" not in str(got)
-
-
 # -- indexing links ------------------------------------------------------------------------------------
 def test_an_html_article_is_indexed_and_quoted(web_engine: Engine, http_server: LocalServer) -> None:
     http_server.route("/news/storm", storm())
@@ -436,24 +393,6 @@ def test_a_page_given_again_with_a_fragment_is_the_same_page(web_engine: Engine,
     assert [a.id for a in web_engine.store.articles()] == [url]
     again = web_engine.ingest([url + "#top"])
     assert (again.added, again.unchanged, again.failed) == (0, 1, [])
-
-
-@pytest.mark.parametrize("depth", [300, 3000])
-def test_html_nested_deeper_than_the_parser_goes_still_gives_its_text(depth: int) -> None:
-    body = ("<p>The harbour master at Port Ellen is Ines Calloway.</p>"
-            "<p>She said the storm was the worst in thirty years.</p>")
-    html = (f"<html><head><title>Storm floods the harbour</title></head><body>{'<div>' * depth}{body}"
-            f"{'</div>' * depth}</body></html>")
-    a = article_from_page(page(html))
-    assert not isinstance(a, Failure), a
-    assert a.title == "Storm floods the harbour"
-    assert a.text == ("The harbour master at Port Ellen is Ines Calloway.\n\n"
-                      "She said the storm was the worst in thirty years.")
-
-
-def test_deeply_nested_html_without_text_says_so() -> None:
-    a = article_from_page(page(f"<html><body>{'<div>' * 500}{'</div>' * 500}</body></html>"))
-    assert isinstance(a, Failure) and a.reason == "no article text found in the HTML"
 
 
 # -- issue 19 #11: what robots.txt failures say ----------------------------------------------------------
