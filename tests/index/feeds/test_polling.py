@@ -250,13 +250,18 @@ def test_a_year_zero_date_stops_no_feed(http_server: LocalServer, engine: Engine
     assert engine.ask("which tram was the zero story about?").passages[0].date is None
 
 
-def test_a_feed_that_breaks_the_parser_is_one_failure(http_server: LocalServer, engine: Engine,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def follow_two_feeds(http_server: LocalServer, engine: Engine) -> None:
+    """Feed A (empty, to be broken by the test) and feed B with one entry, both followed."""
     other = publish(http_server, "/other", "Other story", "The other story is about the harbour seals.")
     http_server.route("/a.xml", rss("A", []), content_type="application/rss+xml")
     http_server.route("/b.xml", rss("B", [{"title": "O", "link": other}]), content_type="application/rss+xml")
     follow(engine, http_server.url("/a.xml"))
     follow(engine, http_server.url("/b.xml"))
+
+
+def test_a_feed_that_breaks_the_parser_is_one_failure(http_server: LocalServer, engine: Engine,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    follow_two_feeds(http_server, engine)  # A breaks; B's one entry must still be indexed
     import index.feeds.polling as polling
 
     real = polling.parse_feed
@@ -375,11 +380,7 @@ def test_a_feed_whose_fetch_breaks_is_one_failure(http_server: LocalServer, engi
     """Issue 19, defect 1: _poll_feeds caught only fetch and feed errors; anything else stopped every feed."""
     from index.ingest.fetch import Fetcher
 
-    other = publish(http_server, "/other", "Other story", "The other story is about the harbour seals.")
-    http_server.route("/a.xml", rss("A", []), content_type="application/rss+xml")
-    http_server.route("/b.xml", rss("B", [{"title": "O", "link": other}]), content_type="application/rss+xml")
-    follow(engine, http_server.url("/a.xml"))
-    follow(engine, http_server.url("/b.xml"))
+    follow_two_feeds(http_server, engine)  # A breaks; B's one entry must still be indexed
     real = Fetcher.get
 
     async def fragile(self: Fetcher, url: str, *args: object, **kwargs: object) -> object:
