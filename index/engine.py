@@ -31,6 +31,14 @@ from index.types import Answer
 
 MAX_QUESTION_CHARS = 2000
 
+
+def too_long(question: str) -> str | None:
+    """Why a question is refused for its length (counted with runs of spaces folded, as it is asked), or None."""
+    chars = len(" ".join(question.split()))
+    if chars <= MAX_QUESTION_CHARS:
+        return None
+    return f"question too long: {chars} characters, at most {MAX_QUESTION_CHARS}"
+
 AskedAt = date | datetime | str | None
 """When a question was asked: a date, a datetime, an ISO string, or None for now."""
 
@@ -50,6 +58,7 @@ class Engine:
         self.folder = settings.index_path
         self.backend: Backend = open_backend(settings)
         self.models = models if models is not None else Models(settings.model, settings.reader.enabled)
+        self.parameters = Parameters.from_settings(settings)
         self.on_change = on_change
         self._store: Store | None = None
         self._store_lock = threading.Lock()
@@ -107,8 +116,8 @@ class Engine:
                 raise InputError(f"empty question{where(i)}: ask something, e.g. quotebot ask \"who won?\"")
             if not_utf8(q):
                 raise InputError(f"the question is not valid text (undecodable bytes){where(i)}: type it again")
-            if len(q) > MAX_QUESTION_CHARS:
-                raise InputError(f"question too long: {len(q)} characters, at most {MAX_QUESTION_CHARS}{where(i)}")
+            if why := too_long(q):
+                raise InputError(f"{why}{where(i)}")
             cleaned.append(q)
         if k is not None and not 1 <= k <= 50:
             raise InputError(f"results must be between 1 and 50, got {k}")
@@ -122,7 +131,7 @@ class Engine:
             frames.append(timeframe.frame(q, day, since, until))
         store = self.store
         searcher = Searcher(store=store, encoder=self.models.query_encoder,
-                            parameters=Parameters.from_settings(self.settings), reader=self.models.reader,
+                            parameters=self.parameters, reader=self.models.reader,
                             sources=sources)
         answers = searcher.search_many(cleaned, k, ids, frames)
         self.models.export_query_encoder()  # only does work when the slow path just loaded the full model

@@ -47,7 +47,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 
 def question_from(obj: Any, n: int) -> Question:
     """Line ``n`` of a batch or eval file as a Question; a ValueError says what is wrong with it."""
-    from index.engine import MAX_QUESTION_CHARS
+    from index.engine import too_long
     from index.ranking.timeframe import as_of
 
     if isinstance(obj, ValueError):
@@ -66,8 +66,8 @@ def question_from(obj: Any, n: int) -> Question:
         raise ValueError("empty question")
     if why := not_utf8(text):
         raise ValueError(f"question {why}")
-    if (chars := len(" ".join(text.split()))) > MAX_QUESTION_CHARS:  # measured as Engine.ask_many measures it
-        raise ValueError(f"question too long: {chars} characters, at most {MAX_QUESTION_CHARS}")
+    if why := too_long(text):
+        raise ValueError(why)
     asked_at = obj.get("asked_at")
     if asked_at is not None:
         if not isinstance(asked_at, str):
