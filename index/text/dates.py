@@ -67,12 +67,26 @@ def _parse(text: str) -> date | datetime | None:
         moment = None
     if moment is not None:
         return moment
+    return _written(text)
+
+
+def _written(text: str) -> date | None:
+    """A date written out ("19 September 2022", "Sep 19, 2022"), in English whatever the locale."""
     for form in _WORDY:
         try:
             return datetime.strptime(text, form).date()
         except ValueError:
             continue
     return None
+
+
+def _stored(moment: date | datetime | None) -> str | None:
+    """The stored form of a parsed date (ISO 8601, the offset kept where given); None outside years 1-9999."""
+    if moment is None or not 1 <= moment.year <= 9999:
+        return None
+    if isinstance(moment, datetime) and moment.tzinfo is not None and moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=None)
+    return moment.isoformat()
 
 
 @lru_cache(maxsize=65536)
@@ -82,14 +96,7 @@ def normalise_date(text: str | None) -> str | None:
 
     One form means every reader (dates in answers, date windows, sorting) reads every source alike.
     """
-    if not text:
-        return None
-    moment = _parse(text)
-    if moment is None or not 1 <= moment.year <= 9999:
-        return None
-    if isinstance(moment, datetime) and moment.tzinfo is not None and moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=None)
-    return moment.isoformat()
+    return _stored(_parse(text)) if text else None
 
 
 def timestamp(text: str | None) -> datetime | None:
@@ -145,15 +152,8 @@ def strict_date(text: str | None) -> str | None:
             return None
         if len(m[1]) == 4 and moment.year != int(m[1]):  # "0000" is not read as 2000
             return None
-        if moment.tzinfo is not None and moment.utcoffset() is None:
-            moment = moment.replace(tzinfo=None)
-        return moment.isoformat()
-    for form in _WORDY:
-        try:
-            return datetime.strptime(text, form).date().isoformat()
-        except ValueError:
-            continue
-    return None
+        return _stored(moment)
+    return _stored(_written(text))
 
 
 def _rfc3339(m: re.Match[str]) -> str | None:
