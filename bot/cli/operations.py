@@ -15,8 +15,11 @@ from index.errors import InputError, QuotebotError
 
 def train(
     data: Annotated[
-        Path, typer.Option("--data", help="Folder of SQuAD-format QA files (.json or .json.gz).")
-    ] = Path("../shared/train/squadshifts"),
+        Optional[list[Path]],
+        typer.Option("--data", help="A folder of SQuAD-format QA files (.json or .json.gz); repeat for more. "
+                                    "Default: ../shared/train/squadshifts and ../shared/train/realtimeqa.",
+                     show_default=False),
+    ] = None,
     out: Annotated[
         Optional[Path],
         typer.Option("--out", help="Where the ONNX model goes (default: the shipped index/models/weights).",
@@ -33,6 +36,11 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the checkpoint in --work for --steps more steps.")
     ] = False,
+    init: Annotated[
+        Optional[Path],
+        typer.Option("--init", help="Start from this exported model.onnx (e.g. the shipped reader's) instead of "
+                                    "the base model.", show_default=False),
+    ] = None,
 ) -> None:
     """Train Quotebot's re-ranker and answer reader on public QA data, and export it for the query path."""
     from index.models.reader import SHIPPED
@@ -41,8 +49,14 @@ def train(
         from train.fit import Recipe, prior_steps, train_and_export
     except ImportError as exc:
         raise QuotebotError(f"training needs torch and transformers ({exc}); install quotebot's dependencies") from None
-    if not data.is_dir():
-        raise InputError(f"--data {data}: not a folder")
+    folders = data or [Path("../shared/train/squadshifts"), Path("../shared/train/realtimeqa")]
+    for folder in folders:
+        if not folder.is_dir():
+            raise InputError(f"--data {folder}: not a folder")
+    if resume and init is not None:
+        raise InputError("--resume and --init: choose one (--resume continues the checkpoint in --work)")
+    if init is not None and not init.is_file():
+        raise InputError(f"--init {init}: no such model file")
     if resume:
         try:
             prior_steps(work)
@@ -50,10 +64,10 @@ def train(
             raise InputError(f"--resume: {exc}") from None
     try:
         recipe = Recipe() if steps is None else Recipe(steps=steps)
-        train_and_export(data, out or SHIPPED, recipe, work, log=lambda m: stderr.print(m),
-                         resume=resume)
+        train_and_export(folders, out or SHIPPED, recipe, work, log=lambda m: stderr.print(m),
+                         resume=resume, init=init)
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise InputError(f"cannot train from {data}: {exc}") from None
+        raise InputError(f"cannot train from {', '.join(map(str, folders))}: {exc}") from None
 
 
 def feedback(

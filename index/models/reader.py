@@ -1,7 +1,7 @@
 """Quotebot's own re-ranker and answer reader, run by onnxruntime (no torch on the query path).
 
 One forward pass over (question, passage) reads both how well the passage answers the question (a
-relevance logit) and where the answer is (start/end logits per token, [CLS] meaning "no answer here").
+relevance logit) and where the answer is (start/end logits per token, comparable across passages).
 The model is trained by ``quotebot train`` (train/) and ships in ``index/models/weights/``.
 """
 
@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.models.calibration import Calibration
+
 if TYPE_CHECKING:
     from tokenizers import Encoding
 
@@ -26,22 +28,40 @@ QUESTION_SHARE = 0.5
 
 
 @dataclass(frozen=True)
+class Span:
+    """A candidate answer: characters ``start:end`` of the passage and its score (start + end logit)."""
+
+    start: int
+    end: int
+    logit: float
+
+
+@dataclass(frozen=True)
 class Reading:
     """What the reader makes of one passage for one question.
 
+    The span head is trained with one softmax over all of a question's passages (shared normalisation), so
+    span logits compare across passages: the probability of a span among every passage read is
+    ``exp(logit - log_norm)`` where ``log_norm`` sums the passages' own normalisers (``index.ranking.answers``).
+
     Attributes:
-        relevance: how likely the passage answers, comparable across questions: the relevance head's logit,
-            or the span head's ``answerable`` when that ranked held-out training questions better
-            (``meta.json`` "relevance" says which; chosen at export, never on the eval sets).
-        span: the answer's (start, end) characters in the passage, or None when no span beats "no answer".
-        confidence: the probability the model gives that span (start times end), 0 when there is none.
-        answerable: log-odds of the best span against "no answer here": the span head's own relevance.
+        relevance: how likely the passage answers, comparable across questions (the relevance head's logit).
+        spans: the best few answer spans in the passage, best first (none when the passage is empty).
+        start_norm, end_norm: log-sum-exp of the passage's start and end logits over its tokens.
+        shared_norm: the question's normaliser over every passage read with it, once the ranking has
+            read them all (``index.ranking.answers.question_norm``); infinite until then.
     """
 
     relevance: float
-    span: tuple[int, int] | None
-    confidence: float
-    answerable: float = 0.0
+    spans: tuple[Span, ...] = ()
+    start_norm: float = float("-inf")
+    end_norm: float = float("-inf")
+    shared_norm: float = float("inf")
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """The best span's characters, or None."""
+        return (self.spans[0].start, self.spans[0].end) if self.spans else None
 
 
 class Reader:
@@ -67,7 +87,7 @@ class Reader:
         self._tokenizer.enable_padding()
         self._lock = threading.Lock()  # the tokenizer's truncation/padding state is shared
         self.meta = meta
-        self.from_span = meta.get("relevance") == "answerable"
+        self.calibration = Calibration.from_meta(meta)
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """One Reading per passage, in order."""
@@ -81,10 +101,7 @@ class Reader:
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
         relevance, start, end = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        readings = [_decode(float(relevance[i]), start[i], end[i], encodings[i]) for i in range(len(passages))]
-        if self.from_span:
-            readings = [Reading(r.answerable, r.span, r.confidence, r.answerable) for r in readings]
-        return readings
+        return [_decode(float(relevance[i]), start[i], end[i], encodings[i]) for i in range(len(passages))]
 
     def _fitted(self, question: str) -> str:
         """The question, cut after its first ``max_question_tokens`` tokens when it has more.
@@ -101,31 +118,31 @@ class Reader:
         return question[: offsets[self.max_question_tokens - 1][1]]
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max())
-    return e / e.sum()
+SPANS_PER_PASSAGE = 3
+"""Spans kept per passage: the same answer often has a second reading (with or without a title, a first name)."""
+
+
+def _logsumexp(x: np.ndarray) -> float:
+    m = float(x.max())
+    return m + float(np.log(np.exp(x - m).sum()))
 
 
 def _decode(relevance: float, start: np.ndarray, end: np.ndarray, encoding: Encoding) -> Reading:
-    """The best answer span of one pair among the passage's tokens, against [CLS] ("no answer")."""
-    context = np.array([sid == 1 for sid in encoding.sequence_ids])
-    if not context.any():
-        return Reading(relevance, None, 0.0, -30.0)
-    allowed = context.copy()
-    allowed[0] = True  # [CLS]
-    p_start = np.zeros_like(start, dtype=np.float64)
-    p_end = np.zeros_like(end, dtype=np.float64)
-    p_start[allowed] = _softmax(start[allowed].astype(np.float64))
-    p_end[allowed] = _softmax(end[allowed].astype(np.float64))
-    positions = np.flatnonzero(context)
-    ps, pe = p_start[positions], p_end[positions]
-    # best (s, e) with s <= e < s + MAX_ANSWER_TOKENS: an upper-triangular band of the outer product
-    joint = np.triu(np.outer(ps, pe)) - np.triu(np.outer(ps, pe), MAX_ANSWER_TOKENS)
-    s, e = np.unravel_index(int(joint.argmax()), joint.shape)
-    confidence = float(joint[s, e])
-    null = float(p_start[0] * p_end[0])
-    answerable = float(np.log(confidence + 1e-12) - np.log(null + 1e-12))
-    if confidence <= null:
-        return Reading(relevance, None, 0.0, answerable)
+    """The passage's best spans (``s <= e < s + MAX_ANSWER_TOKENS`` among its own tokens) and its normalisers."""
+    positions = np.flatnonzero(np.array([sid == 1 for sid in encoding.sequence_ids]))
+    if not len(positions):
+        return Reading(relevance)
+    ls = start[positions].astype(np.float64)
+    le = end[positions].astype(np.float64)
+    joint = ls[:, None] + le[None, :]
+    n = len(positions)
+    band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), MAX_ANSWER_TOKENS)
+    joint = np.where(band, joint, -np.inf)
+    flat = joint.ravel()
+    k = min(SPANS_PER_PASSAGE, int(band.sum()))
+    best = np.argpartition(-flat, k - 1)[:k]
+    best = best[np.argsort(-flat[best], kind="stable")]
     offsets = encoding.offsets
-    return Reading(relevance, (int(offsets[positions[s]][0]), int(offsets[positions[e]][1])), confidence, answerable)
+    spans = tuple(
+        Span(int(offsets[positions[i // n]][0]), int(offsets[positions[i % n]][1]), float(flat[i])) for i in best)
+    return Reading(relevance, spans, _logsumexp(ls), _logsumexp(le))

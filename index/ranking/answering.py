@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from index.models.calibration import Calibration
+from index.ranking.answers import answer_span, top_answer
 from index.ranking.highlight import focus
 from index.ranking.quotes import fresh_span, sentence_keys
 from index.ranking.retrieval import Scored
@@ -51,18 +53,22 @@ def quote(ranked: Iterable[Scored], k: int, max_chars: int) -> list[Passage]:
     return out
 
 
-def answer_line(ranked: Sequence[Scored], passages: Sequence[Passage], min_confidence: float) -> AnswerSpan | None:
-    """The reader's answer words inside the first quote, when it is at least ``min_confidence`` sure."""
-    if not passages:
+def answer_line(ranked: Sequence[Scored], passages: Sequence[Passage], min_confidence: float,
+                calibration: Calibration) -> AnswerSpan | None:
+    """The most probable answer pooled over the read passages (``index.ranking.answers``), verbatim in the
+    first quote holding it, when the calibrated probability that it is right is at least ``min_confidence``."""
+    best = top_answer(ranked)
+    if best is None or not passages:
         return None
-    first = passages[0]
-    for s in ranked:
-        r = s.reading
-        if r is None or r.span is None or s.row.article_id != first.article_id:
-            continue
-        start, end = s.row.start + r.span[0] - first.start, s.row.start + r.span[1] - first.start
-        if 0 <= start < end <= len(first.text):
-            if r.confidence < min_confidence:
-                return None
-            return AnswerSpan(first.text[start:end], 0, start, end, r.confidence)
+    confidence = calibration.probability(best.features())
+    if confidence < min_confidence:
+        return None
+    for i, passage in enumerate(passages):
+        for s in ranked:
+            span = answer_span(s, best.key) if s.row.article_id == passage.article_id else None
+            if span is None:
+                continue
+            start, end = s.row.start + span.start - passage.start, s.row.start + span.end - passage.start
+            if 0 <= start < end <= len(passage.text):
+                return AnswerSpan(passage.text[start:end], i, start, end, confidence)
     return None

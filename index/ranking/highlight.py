@@ -101,6 +101,29 @@ def sentence_at(text: str, offset: int) -> tuple[int, int]:
     return 0, len(text)
 
 
+def reading_window(text: str, sentence: tuple[int, int], max_chars: int) -> tuple[int, int]:
+    """The span of ``text`` the reader reads: the best sentence with its neighbours, one before then one
+    after in turn, while the whole stays within ``max_chars`` (the sentence alone when it is longer).
+
+    The reader's cost grows with the tokens it reads; the answer is nearly always in or beside the
+    sentence that matches the question best."""
+    spans = [span for span, _ in _sentence_terms(text)]
+    if not spans or max_chars <= 0 or len(text) <= max_chars:
+        return 0, len(text)
+    at = next((i for i, (a, b) in enumerate(spans) if a <= sentence[0] < b), None)
+    if at is None:
+        return sentence
+    lo = hi = at
+    grown = True
+    while grown:
+        grown = False
+        if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= max_chars:
+            lo, grown = lo - 1, True
+        if hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= max_chars:
+            hi, grown = hi + 1, True
+    return spans[lo][0], spans[hi][1]
+
+
 def best_sentence(text: str, question: str, idf: IdfFn = _uniform) -> tuple[int, int]:
     """Span (relative to ``text``) of the best-matching sentence; the whole text when it has none."""
     return match(text, Query.of(question, idf)).sentence

@@ -62,10 +62,12 @@ class Reading:
     Attributes:
         candidates: the best candidates read per question ([reader]).
         weight: weight of the reader's z-scored relevance against the z-scored retrieval score.
+        window: characters read around each candidate's best sentence (0: the whole chunk).
     """
 
     candidates: int = 20
     weight: float = 0.5
+    window: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class Floors:
 
     Attributes:
         min_relevance: the reader's best relevance (a logit) a question needs to be answered ([reader]).
-        answer_confidence: the reader's span probability the one-line answer needs ([reader]).
+        answer_confidence: the calibrated probability of being right the one-line answer needs ([reader];
+            ``index.models.calibration``).
         relevance_floor: without the reader, the relevance a question needs ([search]).
         dense_share: without the reader, the cosine's part in a candidate's relevance (the rest: its
             best sentence's idf share).
@@ -86,7 +89,7 @@ class Floors:
     """
 
     min_relevance: float = -1.10
-    answer_confidence: float = 0.62
+    answer_confidence: float = 0.85
     relevance_floor: float = 0.25
     dense_share: float = 2 / 3
     unseen_penalty: float = 0.1

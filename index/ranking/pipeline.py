@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from index.models.embedding import QueryEncoder
 from index.ranking import stages
+from index.models.calibration import Calibration
 from index.ranking.answering import answer_line, quote
 from index.ranking.parameters import Parameters
 from index.ranking.retrieval import Retrieved, Scored, retrieve
@@ -95,4 +96,5 @@ class Searcher:
         passages = quote(ranked, k, self.parameters.quoting.max_chars)
         floors = self.parameters.floors
         return Answer(question=retrieved.question, passages=tuple(passages), id=qid, found=bool(passages),
-                      answer=answer_line(ranked, passages, floors.answer_confidence))
+                      answer=answer_line(ranked, passages, floors.answer_confidence,
+                                         self.reader.calibration if self.reader else Calibration()))

@@ -15,8 +15,10 @@ from typing import Protocol
 
 import numpy as np
 
+from index.models.calibration import Calibration
 from index.models.reader import Reading
-from index.ranking.highlight import match, sentence_at
+from index.ranking.answers import answer_span, question_norm, top_answer
+from index.ranking.highlight import match, reading_window, sentence_at
 from index.ranking.parameters import Parameters
 from index.ranking.retrieval import Retrieved, Scored
 from index.storage.store import ChunkRow
@@ -25,7 +27,9 @@ from index.text.terms import fold
 
 
 class Reads(Protocol):
-    """What the reader stage needs of a reader (``index.models.reader.Reader``, or a test's stand-in)."""
+    """What the ranking needs of a reader (``index.models.reader.Reader``, or a test's stand-in)."""
+
+    calibration: Calibration
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]: ...
 
@@ -99,12 +103,22 @@ def zscores(values: Sequence[float]) -> np.ndarray:
 
 def read(ranked: Sequence[Scored], ctx: Context) -> list[Scored]:
     """The first ``reading.candidates`` re-scored with the reader: their z-scored score plus its weighted
-    z-scored relevance; the rest follow, below them, in their order. Unchanged when the reader is off."""
+    z-scored relevance; the rest follow, below them, in their order. Unchanged when the reader is off.
+
+    Each is read in a window of ``reading.window`` characters around its best sentence (``reading_window``);
+    its spans are given back in the chunk's own characters."""
     if ctx.reader is None:
         return list(ranked)
     p = ctx.parameters.reading
     head = list(ranked[: p.candidates])
-    readings = ctx.reader.read(ctx.retrieved.question, [s.row.text for s in head]) if head else []
+    windows = [reading_window(s.row.text, s.match.sentence, p.window) if s.match else (0, len(s.row.text))
+               for s in head]
+    passages = [s.row.text[a:b] for s, (a, b) in zip(head, windows)]
+    readings = ctx.reader.read(ctx.retrieved.question, passages) if head else []
+    norm = question_norm(readings)
+    readings = [replace(r, shared_norm=norm, spans=tuple(replace(sp, start=sp.start + a, end=sp.end + a)
+                                                          for sp in r.spans))
+                for r, (a, _) in zip(readings, windows)]
     mixed = zscores([s.score for s in head]) + p.weight * zscores([r.relevance for r in readings])
     head = sorted((replace(s, score=float(m), reading=r) for s, m, r in zip(head, mixed, readings)),
                   key=lambda s: -s.score)
@@ -184,11 +198,16 @@ def supported(ranked: Sequence[Scored], ctx: Context) -> list[Scored]:
 
 
 def answer_sentence(ranked: Sequence[Scored], ctx: Context) -> list[Scored]:
-    """The highlighted sentence is the one holding the reader's answer span, where it found one."""
-    return [_reader_highlight(s) for s in ranked]
+    """The highlighted sentence is the one holding the answer: the question's most probable answer
+    pooled over the passages (``index.ranking.answers``) where a passage holds it, else the passage's own
+    best span, where the reader found one."""
+    best = top_answer(ranked)
+    return [_reader_highlight(s, best.key if best else None) for s in ranked]
 
 
-def _reader_highlight(s: Scored) -> Scored:
-    if s.reading is None or s.reading.span is None or s.match is None:
+def _reader_highlight(s: Scored, key: str | None) -> Scored:
+    if s.reading is None or not s.reading.spans or s.match is None:
         return s
-    return replace(s, match=replace(s.match, sentence=sentence_at(s.row.text, s.reading.span[0])))
+    span = answer_span(s, key) if key else None
+    at = (span or s.reading.spans[0]).start
+    return replace(s, match=replace(s.match, sentence=sentence_at(s.row.text, at)))

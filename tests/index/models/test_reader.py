@@ -51,12 +51,10 @@ def test_no_passages_no_readings(reader):
 @given(st.text(min_size=1, max_size=80), st.lists(st.text(max_size=400), min_size=1, max_size=3))
 def test_spans_are_always_inside_their_passage(reader, question, passages):
     for passage, r in zip(passages, reader.read(question, passages)):
-        if r.span is not None:
-            s, e = r.span
-            assert 0 <= s < e <= len(passage)
-            assert 0 < r.confidence <= 1
-        else:
-            assert r.confidence == 0.0
+        for span in r.spans:
+            assert 0 <= span.start < span.end <= len(passage)
+            assert span.logit <= r.start_norm + r.end_norm  # a span is one of the passage's (start, end) pairs
+        assert [sp.logit for sp in r.spans] == sorted((sp.logit for sp in r.spans), reverse=True)
 
 
 def test_long_passages_are_truncated_not_refused(reader):
@@ -87,10 +85,7 @@ def _read_as_before(reader, question, passages):
              "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
              "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
     relevance, start, end = reader._session.run(None, feeds)
-    readings = [_decode(float(relevance[i]), start[i], end[i], enc[i]) for i in range(len(passages))]
-    if reader.from_span:
-        readings = [type(r)(r.answerable, r.span, r.confidence, r.answerable) for r in readings]
-    return readings
+    return [_decode(float(relevance[i]), start[i], end[i], enc[i]) for i in range(len(passages))]
 
 
 @pytest.mark.parametrize("question", [
@@ -108,7 +103,7 @@ def test_a_long_question_is_read_not_refused(reader, chars):
     question = ("Essen, Syria: who fired 3 cruise missiles? " * 500)[:chars]  # 1,400 characters: 328 tokens
     readings = reader.read(question, [WEATHER, RUSSIA, "Russia did. " * 200])
     assert len(readings) == 3
-    assert readings[1].answerable > readings[0].answerable  # the passage is still read: the question is what is cut
+    assert readings[1].relevance > readings[0].relevance  # the passage is still read: the question is what is cut
     for r, passage in zip(readings, [WEATHER, RUSSIA, "Russia did. " * 200]):
         assert r.span is None or 0 <= r.span[0] < r.span[1] <= len(passage)
 

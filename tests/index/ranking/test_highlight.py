@@ -78,3 +78,15 @@ def test_focus_keeps_whole_sentences_within_the_limit():
     window = "First sentence here. Second one follows. Third is cut."
     assert window[: focus(window, 45)] == "First sentence here. Second one follows."
     assert focus("A very long single sentence without an end", 10) == 10  # one sentence alone is cut hard
+
+
+def test_reading_window_grows_around_the_best_sentence_within_the_budget():
+    from index.ranking.highlight import reading_window
+
+    text = "One short. Two is here. Three holds the answer. Four follows. Five ends it."
+    best = (text.index("Three"), text.index("Four") - 1)
+    a, b = reading_window(text, best, 50)
+    assert text[a:b] == "Two is here. Three holds the answer. Four follows."
+    assert reading_window(text, best, 0) == (0, len(text))  # 0: the whole chunk
+    assert reading_window(text, best, 500) == (0, len(text))  # it fits: the whole chunk
+    assert text[slice(*reading_window(text, best, 10))] == "Three holds the answer."  # the sentence alone

@@ -4,13 +4,15 @@ z-scores, "nothing found" on the reader's relevance, the one-line answer as verb
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import pytest
 
 from index.config import ReaderSettings
 from index.engine import Engine
-from index.models.reader import Reading
+from index.models.calibration import Calibration
+from index.models.reader import Reading, Span
 from index.ranking.parameters import Floors, Parameters, Reading as ReadingWeights
 from index.ranking.pipeline import Searcher
 
@@ -25,18 +27,22 @@ ARTICLES = [
 
 
 class ScriptedReader:
-    """Relevance 5 for passages that hold ``needle`` (with its span), -5 for the others."""
+    """Relevance 5 for passages that hold ``needle`` (with its span), -5 for the others (whose best span is
+    their first word); the calibration says ``confidence`` whatever it is shown."""
 
     def __init__(self, needle: str, confidence: float = 0.9) -> None:
-        self.needle, self.confidence, self.calls = needle, confidence, 0
+        self.needle, self.calls = needle, 0
+        self.calibration = Calibration((0.0, 0.0, 0.0, 0.0), math.log(confidence / (1 - confidence)))
 
     def read(self, question: str, passages: list[str]) -> list[Reading]:
         self.calls += 1
         out = []
         for p in passages:
             i = p.find(self.needle)
-            out.append(Reading(5.0, (i, i + len(self.needle)), self.confidence, 3.0) if i >= 0
-                       else Reading(-5.0, None, 0.0, -3.0))
+            if i >= 0:
+                out.append(Reading(5.0, (Span(i, i + len(self.needle), 8.0),), 0.0, 0.0))
+            else:
+                out.append(Reading(-5.0, (Span(0, p.find(" "), -4.0),), 0.0, 0.0))
         return out
 
 

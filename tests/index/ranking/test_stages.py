@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from index.models.reader import Reading
+from index.models.reader import Reading, Span
 from index.ranking import stages
 from index.ranking.highlight import Match, Query
 from index.ranking.parameters import Evidence, Floors, Parameters, Reading as ReadingWeights, Time
@@ -77,7 +77,7 @@ class Scripted:
 
     def read(self, question, passages):
         self.seen.append(list(passages))
-        return [Reading(self.relevance.get(p, 0.0), None, 0.0) for p in passages]
+        return [Reading(self.relevance.get(p, 0.0)) for p in passages]
 
 
 def test_read_reorders_the_candidates_it_reads_and_keeps_the_rest_below():
@@ -103,7 +103,7 @@ def test_relevance_mixes_cosine_and_the_sentence_share_less_unseen_words():
 
 
 def test_floor_on_the_reader_when_it_read_else_on_relevance():
-    read = Scored(row(1, "x"), 0.1, 0.1, 1.0, reading=Reading(-2.0, None, 0.0))
+    read = Scored(row(1, "x"), 0.1, 0.1, 1.0, reading=Reading(-2.0))
     assert stages.floor([read], ctx()) == []
     assert stages.floor([read], ctx(floors=Floors(min_relevance=-3.0))) == [read]
     matched = Scored(row(1, "x"), 0.9, 0.1, 1.0, match=Match((0, 1), 0.9, 0.0))
@@ -129,9 +129,9 @@ def test_distinct_keeps_three_k_and_matches_every_one():
 
 
 def test_supported_keeps_quotes_within_the_margin_of_the_first():
-    first = Scored(row(1, "x"), 0, 0, 2.0, reading=Reading(1.0, None, 0.0))
-    near = Scored(row(2, "y"), 0, 0, 0.5, reading=Reading(1.0, None, 0.0))
-    far = Scored(row(3, "z"), 0, 0, -3.0, reading=Reading(1.0, None, 0.0))
+    first = Scored(row(1, "x"), 0, 0, 2.0, reading=Reading(1.0))
+    near = Scored(row(2, "y"), 0, 0, 0.5, reading=Reading(1.0))
+    far = Scored(row(3, "z"), 0, 0, -3.0, reading=Reading(1.0))
     unread = Scored(row(4, "w"), 0, 0, 1.9)
     out = stages.supported([first, near, far, unread], ctx(floors=Floors(evidence_margin=4.0)))
     assert [s.row.id for s in out] == [1, 2]
@@ -141,8 +141,21 @@ def test_supported_keeps_quotes_within_the_margin_of_the_first():
 def test_answer_sentence_highlights_the_sentence_holding_the_span():
     text = "The bridge opened. Ada Brook cut the ribbon. Rain fell."
     s = Scored(row(1, text), 0, 0, 1.0, match=Match((0, 18), 0.5, 0.0),
-               reading=Reading(1.0, (text.index("Ada"), text.index("Ada") + 9), 0.9))
+               reading=Reading(1.0, (Span(text.index("Ada"), text.index("Ada") + 9, 5.0),), 0.0, 0.0, 0.0))
     (out,) = stages.answer_sentence([s], ctx())
     assert text[slice(*out.match.sentence)] == "Ada Brook cut the ribbon."
     bare = replace(s, reading=None)
     assert stages.answer_sentence([bare], ctx()) == [bare]
+
+
+def test_answer_sentence_prefers_the_answer_pooled_over_the_passages():
+    """A passage whose own best span is another answer still highlights the sentence of the answer the
+    passages agree on."""
+    text = "Bo Lee spoke first. Ada Brook cut the ribbon."
+    other = "Ada Brook cut the ribbon, officials said."
+    lee, ada = Span(0, 6, 6.0), Span(text.index("Ada"), text.index("Ada") + 9, 5.5)
+    s = Scored(row(1, text), 0, 0, 1.0, match=Match((0, 19), 0.5, 0.0), reading=Reading(1.0, (lee, ada), 0, 0, 8.0))
+    t = Scored(row(2, other), 0, 0, 0.9, match=Match((0, len(other)), 0.5, 0.0),
+               reading=Reading(1.0, (Span(0, 9, 5.8),), 0, 0, 8.0))
+    out = stages.answer_sentence([s, t], ctx())
+    assert text[slice(*out[0].match.sentence)] == "Ada Brook cut the ribbon."

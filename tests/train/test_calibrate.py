@@ -1,0 +1,32 @@
+"""train.calibrate: the logistic fit recovers a known relation, and the reliability table reports it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from train.calibrate import Asked, at_floor, fit, reliability
+
+
+def _asked(n: int, seed: int) -> list[Asked]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        x = rng.normal(size=4)
+        p = 1 / (1 + np.exp(-(2.0 * x[0] - 1.0 * x[2] + 0.5)))
+        out.append(Asked("d", "A", tuple(float(v) for v in x), bool(rng.random() < p)))
+    return out
+
+
+def test_fit_recovers_the_weights_and_is_calibrated_on_fresh_data():
+    calibration = fit(_asked(4000, 1), l2=0.0)
+    assert np.allclose(calibration.weights, (2.0, 0.0, -1.0, 0.0), atol=0.2)
+    assert abs(calibration.bias - 0.5) < 0.2
+    for row in reliability(calibration, _asked(4000, 2)):
+        if row["questions"] >= 200:
+            assert abs(row["predicted"] - row["right"]) < 0.06
+
+
+def test_at_floor_reports_shown_and_right():
+    calibration = fit(_asked(2000, 3))
+    report = at_floor(calibration, _asked(2000, 4), floor=0.85)
+    assert 0 < report["shown"] < 1 and report["right_when_shown"] >= 0.8
