@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import asking, corpus, feeds, operations
+from bot.cli import asking, attributions, corpus, feeds, operations
 from bot.cli.common import stderr
 from index.errors import QuotebotError
 
@@ -28,6 +28,7 @@ for name, command in [
     ("ask", asking.ask),
     ("chat", asking.chat),
     ("eval", asking.eval_cmd),
+    ("attributions", attributions.attributions),
     ("info", corpus.info),
     ("check", corpus.check),
     ("export", corpus.export),

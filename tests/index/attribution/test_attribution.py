@@ -1,0 +1,104 @@
+"""index.attribution on hand-written sentences: source, cue and content as verbatim spans of the text."""
+
+from index.attribution import Attribution, attributions
+
+
+def _texts(text: str, a: Attribution) -> tuple[str | None, str, list[str]]:
+    source = text[a.source[0] : a.source[1]] if a.source else None
+    return source, text[a.cue[0] : a.cue[1]], [text[s:e] for s, e in a.content]
+
+
+def _only(text: str) -> Attribution:
+    found = attributions(text)
+    assert len(found) == 1, [_texts(text, a) for a in found]
+    return found[0]
+
+
+def test_subject_cue_content():
+    text = "Russia said it backed the Syrian army's offensive near Deir Ezzor."
+    a = _only(text)
+    assert _texts(text, a) == ("Russia", "said", ["it backed the Syrian army's offensive near Deir Ezzor"])
+    assert a.via is None and a.resolved is None
+
+
+def test_nested_reporting_keeps_speaker_and_outlet():
+    text = "SANA quoted the ministry as saying the operation had begun on Sunday."
+    a = _only(text)
+    source, cue, content = _texts(text, a)
+    assert (source, content) == ("the ministry", ["the operation had begun on Sunday"]) and "saying" in cue
+    assert a.via is not None and text[a.via[0] : a.via[1]] == "SANA"
+
+
+def test_according_to_before_and_after_the_content():
+    text = "The attack killed 12 people, according to police."
+    assert _texts(text, _only(text)) == ("police", "according to", ["The attack killed 12 people"])
+    text = "According to the Associated Press, turnout was high."
+    assert _texts(text, _only(text)) == ("the Associated Press", "According to", ["turnout was high"])
+
+
+def test_quote_before_source_inverted_or_not():
+    text = "“We will win,” said Jane Roe, a spokeswoman for the campaign."
+    assert _texts(text, _only(text)) == ("Jane Roe, a spokeswoman for the campaign", "said", ["“We will win,”"])
+    text = "“We will win,” Senator Jane Roe said on Monday."
+    assert _texts(text, _only(text)) == ("Senator Jane Roe", "said", ["“We will win,”"])
+
+
+def test_hearer_and_multi_word_cue():
+    text = "Mr. Lee told reporters that the talks had failed."
+    assert _texts(text, _only(text)) == ("Mr. Lee", "told", ["that the talks had failed"])
+    text = "The senator pointed out that the bill was dead."
+    assert _texts(text, _only(text)) == ("The senator", "pointed out", ["that the bill was dead"])
+
+
+def test_pronoun_source_keeps_its_offsets_and_names_the_person():
+    text = "Kevin Sullivan arrived in Ohio on Monday. “We are ready,” he said."
+    a = _only(text)
+    assert _texts(text, a) == ("he", "said", ["“We are ready,”"])
+    assert a.source == (text.index("he said"), text.index("he said") + 2)
+    assert a.resolved is not None and text[a.resolved[0] : a.resolved[1]] == "Kevin Sullivan"
+
+
+def test_pronoun_skips_a_name_whose_title_does_not_fit():
+    text = "Mr. Adam Kent met Mrs. Ann Lee. She said the deal was off."
+    a = _only(text)
+    assert a.resolved is not None and text[a.resolved[0] : a.resolved[1]] == "Mrs. Ann Lee"
+    text = "Mrs. Ann Lee met Mr. Adam Kent. She said the deal was off."
+    a = _only(text)
+    assert a.resolved is not None and text[a.resolved[0] : a.resolved[1]] == "Mrs. Ann Lee"
+
+
+def test_quote_running_over_sentences_is_one_attribution():
+    text = "“The party does not represent me,” James said. “It represents corporate interests.”"
+    a = _only(text)
+    assert _texts(text, a)[2] == ["“The party does not represent me,”", "“It represents corporate interests.”"]
+
+
+def test_no_reporting_no_attribution():
+    assert attributions("The weather was fine and the river rose by two metres.") == []
+    assert attributions("") == []
+    assert attributions("The United States sent a report on the state of the roads.") == []
+
+
+def test_action_cue_and_deeds_only_when_asked():
+    text = "Trump criticized the media for its coverage."
+    assert _texts(text, _only(text)) == ("Trump", "criticized", ["the media for its coverage"])
+    text = "Ms. Warren blocked the nomination in the committee."
+    assert _texts(text, _only(text))[:2] == ("Ms. Warren", "blocked")
+    assert attributions(text, deeds=False) == []
+    assert attributions("Trump won Ohio by eight points.") == []  # an outcome, not a stance
+
+
+def test_spans_are_verbatim_and_in_bounds():
+    text = ("WASHINGTON — The senator, who led the filibuster, said on Tuesday that “the vote is close.”\n\n"
+            "“It is over,” she added. Critics argued the plan was flawed, the report says.")
+    found = attributions(text)
+    assert found
+    for a in found:
+        for s, e in [a.cue, *a.content] + ([a.source] if a.source else []):
+            assert 0 <= s < e <= len(text) and text[s:e] == text[s:e].strip()
+
+
+def test_to_dict_is_the_scorers_shape():
+    text = "Russia said it backed the offensive."
+    d = _only(text).to_dict()
+    assert d == {"source": [[0, 6]], "cue": [[7, 11]], "content": [[12, 35]]}
