@@ -66,7 +66,7 @@ def attributions(text: str, deeds: bool = True) -> list[Attribution]:
 
 def _article(text: str, deeds: bool) -> list[Attribution]:
     found: list[tuple[list[Token], Found]] = []
-    last_quote: int | None = None  # the attribution of the previous paragraph's last quotation
+    last_quote: int | None = None  # the previous paragraph's last attribution
     for p_start, p_end in paragraphs(text):
         regions = quote_regions(text, p_start, p_end)
         rows: list[tuple[tuple[int, int], list[Token], list[int]]] = []
@@ -96,8 +96,8 @@ def _span(toks: list[Token], pair: tuple[int, int] | None) -> Span | None:
 def _continue_quotes(rows: list[tuple[Span, list[Token], list[int]]], found: list[tuple[list[Token], Found]],
                      carried: int | None) -> int | None:
     """A sentence wholly inside quotation marks, without its own cue, continues the quote of the attribution
-    before it in the paragraph (at the paragraph's start: the one after it, else the previous paragraph's last
-    quoting one): it becomes another content piece. Returns this paragraph's last quoting attribution."""
+    before it in the paragraph (at the paragraph's start: the one after it, else ``carried``, the previous
+    paragraph's last one): it becomes another content piece. Returns this paragraph's last attribution."""
     for n, (span, toks, ids) in enumerate(rows):
         if ids or not toks or not all(t.quoted for t in toks if t.alpha) or not toks[0].quoted:
             continue
@@ -109,4 +109,4 @@ def _continue_quotes(rows: list[tuple[Span, list[Token], list[int]]], found: lis
         otoks, f = found[owner]
         found[owner] = (otoks, Found(f.source, f.cue, tuple(sorted(f.content + (span,))), f.via))
     last = next((i for r in reversed(rows) for i in reversed(r[2])), None)
-    return last if rows and any(t.quoted for t in rows[-1][1]) else None
+    return last

@@ -10,9 +10,9 @@ from __future__ import annotations
 _SPEECH = """say tell add write ask note report announce tweet explain argue claim state insist warn
 acknowledge admit declare predict promise pledge vow recall reply respond continue suggest urge assert
 concede confirm deny reveal complain contend maintain stress emphasize reiterate repeat remark joke
-observe point_out point_to concede allege charge boast caution testify testify quip shout yell email post
-retweet write_in estimate mention describe indicate conclude agree disclose counter lament muse
-speculate wonder hint vow declare caution remind assure inform recount answer retort scoff""".split()
+observe point_out point_to allege charge boast caution testify quip shout yell email post retweet
+estimate mention describe indicate conclude agree disclose counter lament muse speculate wonder hint
+remind assure inform recount answer retort scoff""".split()
 # Verbs of thinking, wanting and judging: a source holds the content ("X believes Y").
 _STANCE = """believe think hope fear expect worry doubt feel know want wish prefer find show
 refer_to talk_about speak_about""".split()
@@ -92,9 +92,9 @@ PRONOUN_SOURCES = PERSONAL | {"it", "who", "which", "that"}
 AUXILIARY = frozenset("""has have had also later previously repeatedly once then again never still just even often
 already recently publicly reportedly initially first last earlier would will may might could should can did does
 do is was were are be been not n't simply only frequently long quickly privately openly explicitly
-flatly separately similarly specifically essentially bluntly angrily further further famously""".split())
+flatly separately similarly specifically essentially bluntly angrily further famously""".split())
 
-DETERMINERS = frozenset("the a an his her its their our my your this that these those some many several both "
+DETERMINERS = frozenset("the a an his her its their our my your this these those some many several both "
                         "all most few".split())
 # Lower-case words that end a source noun phrase when met walking left from the cue.
 BOUNDARY = frozenset("""and or but nor so yet because since although though while when where whether if unless

@@ -39,7 +39,7 @@ _QUANTIFIERS = frozenset("many some most all none one each several few both any 
 _INNER_PREPOSITIONS = frozenset("of for with from at on in to".split())
 _AFTER_INVERTED = frozenset("in on at during who last this earlier later".split()) | lx.MONTHS_DAYS
 # After "Roe said", words that start the circumstances of saying, not what was said ("said over the phone").
-_CIRCUMSTANCE = frozenset("in during at on over after before while when from to as with".split())
+_CIRCUMSTANCE = frozenset("in during at on over after before while when from with".split())
 _OPENERS = frozenset("here earlier later meanwhile however still instead yet last this speaking".split())
 _HEARERS = frozenset("reporters him her them me us supporters voters journalists listeners viewers audiences "
                      "donors lawmakers colleagues members attendees".split())
@@ -83,6 +83,18 @@ def subject_before(toks: list[Token], j: int, lo: int = 0) -> Pair | None:
         p = toks[i - 1]
         if p.quoted:
             break
+        if p.word == ")" or i == j and t.word == ")":
+            # "Sen. Ted Cruz (R-Texas)": the bracket belongs to the name before it.
+            close = i - 1 if p.word == ")" else i
+            opening = next((m for m in range(close - 1, max(lo, close - 12) - 1, -1) if toks[m].word == "("), None)
+            if opening is None or opening - 1 < lo or not _is_name(toks[opening - 1], opening - 1 == 0):
+                break
+            i = opening
+            continue
+        if p.low == "and" and i - 2 >= lo and _is_name(toks[i - 2], i - 2 == 0) and (
+                _is_name(toks[i], False) or toks[i].low in lx.DETERMINERS or toks[i].low in ("others", "other")):
+            i -= 1  # "Edwards and others", "Sanders and his aides"
+            continue
         if p.low in lx.DETERMINERS and not (p.capital and i - 1 > 0):
             i -= 1
             # "a spokesman for the campaign", "people familiar with the matter": go on past the preposition.
@@ -165,7 +177,7 @@ def source_after(toks: list[Token], k: int, hi: int) -> Pair | None:
         n = toks[e + 1]
         if n.low in _INNER_PREPOSITIONS and e + 2 < hi and not toks[e + 2].quoted and (
                 toks[e + 2].low in lx.DETERMINERS or _is_name(toks[e + 2], False)) and toks[e + 2].low not in (
-                "this", "last") and not (e + 3 < hi and toks[e + 3].low in _STATEMENT):
+                _TIME_AFTER | {"this", "last"}) and not (e + 3 < hi and toks[e + 3].low in _STATEMENT):
             e += 1
             continue
         if n.quoted or n.word in _STOPS or (n.low in lx.BOUNDARY and n.low not in lx.JOINERS) or n.low == "who":
@@ -399,28 +411,35 @@ def _verb(toks: list[Token], i: int, before: list[Found]) -> Found | None:
         return None
     after_cue = toks[cue_end + 1] if cue_end + 1 < hi else None
     opens = after_cue is not None and (after_cue.low == "that" or after_cue.word in OPENING or after_cue.word == ":")
-    if t.low in lx.WEAK and cue_end == i and not (after_cue is not None and after_cue.low == "that"):
-        return None
     lo = before[-1].cue[1] + 1 if before else 0
     prev = toks[i - 1] if i > 0 else None
-    if t.low in lx.NOUN_FORMS and not opens and not (
-            prev is not None and (prev.low in lx.PRONOUN_SOURCES or prev.low in lx.AUXILIARY)):
+    if prev is None or prev.low in lx.DETERMINERS:
         return None
-    participle = t.low in _PARTICIPLE and prev is not None and (prev.word == "," or prev.low in _INNER_PREPOSITIONS)
-    if prev is not None and prev.low in lx.DETERMINERS:
+    # "Sanders supports raising …", "Trump attacks Clinton", "the Post reports": a name right before, an object after.
+    named = (_is_name(prev, i - 1 == 0) and after_cue is not None and not after_cue.quoted
+             and (after_cue.low in lx.DETERMINERS or after_cue.low in lx.PERSONAL or _is_name(after_cue, False)
+                  or after_cue.low.endswith("ing") or opens))
+    if t.low in lx.WEAK and cue_end == i and not (after_cue is not None and after_cue.low == "that") and not (
+            named or prev.low in lx.PERSONAL):
         return None
+    if t.low in lx.NOUN_FORMS and not (prev.low in lx.PRONOUN_SOURCES or prev.low in lx.AUXILIARY or named):
+        return None  # "the state", "his email", "delegate-rich states that …"
+    participle = t.low in _PARTICIPLE and (prev.word == "," or prev.low in _INNER_PREPOSITIONS)
+    if t.low.endswith("ing") and not participle and not _is_name(prev, i - 1 == 0) and not (
+            _nounish(prev) and prev.low.endswith("s")) and toks[max(_skip_back(toks, i - 1, 0), 0)].low not in _BE:
+        return None  # "a poor showing", "having rejected": not a verb of its own; "911 calls saying" is
     src = None
-    inverted = False
-    if prev is not None and (prev.word == "," or prev.word in CLOSING) and not t.low.endswith("ing"):
+    inverted = clause = False
+    if (prev.word == "," or prev.word in CLOSING) and not t.low.endswith("ing"):
         src = source_after(toks, cue_end + 1, hi)
         if src is not None:
             end = src[1] + 1
             inverted = end >= hi or toks[end].word in _STOPS or toks[end].low in _AFTER_INVERTED
             src = _appositive(toks, src, hi) if inverted else None
     if src is None:
-        src = _clause_subject(toks, i, before) if participle else source_before(toks, i, lo)
-    if src is None and prev is not None and prev.low in ("and", "but"):
-        src = _clause_subject(toks, i, before)
+        src = None if participle else source_before(toks, i, lo)
+    if src is None and (participle or prev.low in ("and", "but")):
+        src, clause = _clause_subject(toks, i, before), True
     if src is None:
         return None
     if inverted:
@@ -435,6 +454,8 @@ def _verb(toks: list[Token], i: int, before: list[Found]) -> Found | None:
     empty = k >= hi or all(x.word in _STOPS for x in toks[k:hi]) or (toks[k].low in _PARTICIPLE and k > cue_end + 1)
     lead = (start > 0 and (toks[start - 1].word == "," or toks[start - 1].word in CLOSING) and src[0] != lo
             and not t.low.endswith("ing") and (empty or toks[k].low in _CIRCUMSTANCE))
+    if clause and empty:
+        return None
     pieces: list[Span] = []
     if inverted or lead or empty:
         first = _chars(toks, lo if lo < start else 0, start)
