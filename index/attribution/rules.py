@@ -236,6 +236,9 @@ def _verb(toks: list[Token], i: int, before: list[Found]) -> Found | None:
         src, clause = _clause_subject(toks, i, before), True
     if src is None:
         return None
+    if t.low in ("called", "named") and toks[src[0]].low in ("a", "an") and after_cue is not None and is_name(
+            after_cue, False):
+        return None  # "a town called Ash Sholah" names, reports nothing
     if inverted:
         k = src[1] + 1
     else:

@@ -77,6 +77,7 @@ def test_no_reporting_no_attribution():
     assert attributions("The weather was fine and the river rose by two metres.") == []
     assert attributions("") == []
     assert attributions("The United States sent a report on the state of the roads.") == []
+    assert attributions("The strikes hit a town called Ash Sholah, near the river.") == []
 
 
 def test_action_cue_and_deeds_only_when_asked():
