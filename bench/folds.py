@@ -23,6 +23,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -193,11 +194,13 @@ class Bench:
         m = self.metrics(config, which)
         return float(np.mean([m[s]["r1"] + 0.5 * m[s]["r5"] for s in SETS]))
 
-    def choose(self, which: str, start: dict[str, float], log: Any) -> dict[str, float]:
+    def choose(self, which: str, start: dict[str, float], log: Any,
+               names: Sequence[str] = tuple(GRID)) -> dict[str, float]:
         config = dict(start)
         for sweep in range(2):
             changed = False
-            for name, values in GRID.items():
+            for name in names:
+                values = GRID[name]
                 scores = {v: self.objective(config | {name: v}, which) for v in values}
                 best = max(values, key=lambda v: (round(scores[v], 6), v == config[name]))
                 log(f"  fold choosing on {which}, sweep {sweep + 1}: {name} "
@@ -219,6 +222,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--no-choose", action="store_true", help="only report the shipped constants")
     ap.add_argument("--reader", type=Path, help="a reader folder to measure (default: the shipped one)")
+    ap.add_argument("--only", help="choose only these constants (comma-separated GRID names); the rest stay")
     args = ap.parse_args()
     t0 = time.perf_counter()
     bench = Bench(reader=args.reader)
@@ -231,7 +235,7 @@ def main() -> int:
     if not args.no_choose:
         log("## Choosing constants (coordinate ascent; objective: mean over sets of R@1 + 0.5 R@5)")
         for choose_on, check_on in (("A", "B"), ("B", "A")):
-            chosen = bench.choose(choose_on, shipped, log)
+            chosen = bench.choose(choose_on, shipped, log, args.only.split(",") if args.only else tuple(GRID))
             report[f"chosen on {choose_on}"] = chosen
             log(f"chosen on {choose_on}: {chosen}")
         log("")

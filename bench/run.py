@@ -90,6 +90,7 @@ class CachedReader:
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
+        self.calibration = inner.calibration
         self.cache: dict[tuple[str, str], Any] = {}
 
     def read(self, question: str, passages: Sequence[str]) -> list[Any]:
