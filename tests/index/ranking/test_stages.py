@@ -103,9 +103,9 @@ def test_relevance_mixes_cosine_and_the_sentence_share_less_unseen_words():
 
 
 def test_floor_on_the_reader_when_it_read_else_on_relevance():
-    read = Scored(row(1, "x"), 0.1, 0.1, 1.0, reading=Reading(-2.0))
+    read = Scored(row(1, "x"), 0.1, 0.1, 1.0, reading=Reading(-4.0))
     assert stages.floor([read], ctx()) == []
-    assert stages.floor([read], ctx(floors=Floors(min_relevance=-3.0))) == [read]
+    assert stages.floor([read], ctx(floors=Floors(min_relevance=-5.0))) == [read]
     matched = Scored(row(1, "x"), 0.9, 0.1, 1.0, match=Match((0, 1), 0.9, 0.0))
     assert stages.floor([matched], ctx()) == [matched]
     assert stages.floor([matched], ctx(floors=Floors(relevance_floor=0.95))) == []
