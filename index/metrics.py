@@ -19,22 +19,14 @@ Questions the run does not answer count as misses; run lines for unknown ids are
 
 from __future__ import annotations
 
-import re
-import string
-from collections.abc import Iterable, Mapping, Sequence
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from index.text.answer_text import normalize
 
 KS = (1, 3, 5, 10)
 DEPTH = max(KS)
-_PUNCT = frozenset(string.punctuation) | frozenset("‘’“”–—…")
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-
-
-def normalize(text: str, sep: str = "") -> str:
-    """SQuAD normalisation; ``sep=" "`` turns punctuation into a space instead of deleting it."""
-    text = "".join(sep if ch in _PUNCT else ch for ch in text.lower())
-    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def usable_answers(answers: Iterable[str]) -> list[str]:

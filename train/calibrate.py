@@ -16,7 +16,7 @@ import argparse
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +24,8 @@ import numpy as np
 from index.metrics import token_f1
 from index.models.calibration import Calibration
 from index.models.reader import Reader
-from index.ranking.answers import pooled, question_norm
-from train.data import bm25_top, held_out, read_squad
+from index.ranking.answers import pooled, shared
+from train.data import HELD_OUT_SHARE, bm25_top, held_out, read_squad
 from train.fit import HELD_OUT_FILES
 
 READ = 20  # the engine's [reader] candidates
@@ -55,7 +55,7 @@ def held_out_questions(folders: Sequence[Path], per_domain: int = PER_DOMAIN):  
         for path in files:  # an equal share from each file: each is its own kind of text
             paragraphs, questions = read_squad(path)
             whole = path.name in HELD_OUT_FILES
-            held = [q for q in questions if whole or held_out(paragraphs[q.paragraph], 0.05)]
+            held = [q for q in questions if whole or held_out(paragraphs[q.paragraph], HELD_OUT_SHARE)]
             held = held[: per_domain // len(files)]
             if not held:
                 continue
@@ -69,10 +69,7 @@ def ask(reader: Reader, questions) -> list[Asked]:  # type: ignore[no-untyped-de
     """Each question's best pooled answer, its features, and whether it is right."""
     asked = []
     for domain, text, golds, passages in questions:
-        readings = reader.read(text, passages)
-        norm = question_norm(readings)
-        readings = [replace(r, shared_norm=norm) for r in readings]
-        found = pooled(list(zip(passages, readings)), norm)
+        found = pooled(list(zip(passages, shared(reader.read(text, passages)))))
         if not found:
             continue
         best = found[0]

@@ -98,13 +98,17 @@ def bm25_top(queries: Sequence[str], docs: Sequence[str], k: int, k1: float = 1.
     return np.take_along_axis(top, order, axis=1)
 
 
+HELD_OUT_SHARE = 0.05
+"""The share of paragraphs (by hash) never trained on: held-out figures and the answer calibration use them."""
+
+
 def held_out(paragraph: str, share: float) -> bool:
     """A stable split by paragraph text, so no held-out paragraph is ever trained on."""
     h = int(hashlib.sha256(paragraph.encode()).hexdigest()[:8], 16)
     return h / 0xFFFFFFFF < share
 
 
-def build_examples(files: Iterable[Path], negatives: int = 3, held_out_share: float = 0.05,
+def build_examples(files: Iterable[Path], negatives: int = 3, held_out_share: float = HELD_OUT_SHARE,
                    seed: int = 13, random_negatives: int = 0,
                    held_out_files: Collection[str] = ()) -> tuple[list[Example], list[Example]]:
     """(train, held-out) examples: each question with its paragraph, the top BM25 paragraphs lacking the

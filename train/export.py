@@ -76,10 +76,8 @@ def export(trained: Path, out: Path, heldout: Sequence[Example], base_model: str
 def heldout_figures(folder: Path, heldout: Sequence[Example]) -> dict[str, float]:
     """Held-out rank loss, top-1 and exact answer of the ONNX model in ``folder``, as the query path reads
     it: the best answer pooled over each question's passages (``index.ranking.answers``)."""
-    from dataclasses import replace
-
     from index.models.reader import Reader
-    from index.ranking.answers import answer_key, pooled, question_norm
+    from index.ranking.answers import answer_key, pooled, shared
 
     reader = Reader(folder)
     loss = top1 = exact = 0.0
@@ -89,8 +87,7 @@ def heldout_figures(folder: Path, heldout: Sequence[Example]) -> dict[str, float
         shifted = scores - scores.max()
         loss += float(np.log(np.exp(shifted).sum()) - shifted[0])
         top1 += float(scores.argmax() == 0)
-        norm = question_norm(readings)
-        found = pooled([(p, replace(r, shared_norm=norm)) for p, r in zip(ex.passages, readings)], norm)
+        found = pooled(list(zip(ex.passages, shared(readings))))
         exact += float(bool(found) and found[0].key == answer_key(ex.answer_text))
     n = max(len(heldout), 1)
     return {"rank_loss": round(loss / n, 4), "top1": round(top1 / n, 4), "exact": round(exact / n, 4),

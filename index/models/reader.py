@@ -49,7 +49,7 @@ class Reading:
         spans: the best few answer spans in the passage, best first (none when the passage is empty).
         start_norm, end_norm: log-sum-exp of the passage's start and end logits over its tokens.
         shared_norm: the question's normaliser over every passage read with it, once the ranking has
-            read them all (``index.ranking.answers.question_norm``); infinite until then.
+            read them all (``index.ranking.answers.shared``); infinite until then.
     """
 
     relevance: float

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import math
 import re
-import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.models.reader import Reading, Span
 from index.ranking.retrieval import Scored
+from index.text.answer_text import normalize
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
-_PUNCT = str.maketrans({c: " " for c in string.punctuation + "“”‘’–—"})
 
 
 def answer_key(text: str) -> str:
-    """What two spans must share to be one answer: case, articles, punctuation and possessives aside."""
-    text = _POSSESSIVE.sub("", text.lower())
-    return " ".join(_ARTICLES.sub(" ", text.translate(_PUNCT)).split())
+    """What two spans must share to be one answer: SQuAD's normalisation with punctuation as spaces, and
+    possessives aside."""
+    return normalize(_POSSESSIVE.sub("", text.lower()), " ")
 
 
 def question_norm(readings: Sequence[Reading]) -> float:
@@ -36,6 +34,12 @@ def question_norm(readings: Sequence[Reading]) -> float:
     if not len(starts):
         return math.inf
     return float(np.logaddexp.reduce(starts) + np.logaddexp.reduce(ends))
+
+
+def shared(readings: Sequence[Reading]) -> list[Reading]:
+    """The readings of one question's passages, each knowing the question's normaliser (``shared_norm``)."""
+    norm = question_norm(readings)
+    return [replace(r, shared_norm=norm) for r in readings]
 
 
 @dataclass(frozen=True)
@@ -66,30 +70,30 @@ class Candidate:
 @dataclass
 class _Pool:
     probability: float
-    logit: float
     passage: int
     span: Span
     relevance: float
     passages: set[int]
 
 
-def pooled(passages: Sequence[tuple[str, Reading]], norm: float) -> list[Candidate]:
-    """Every answer the readings hold, most probable first; ``passages`` are (text, reading) pairs."""
+def pooled(passages: Sequence[tuple[str, Reading]]) -> list[Candidate]:
+    """Every answer the readings hold, most probable first; ``passages`` are (text, reading) pairs whose
+    readings carry the question's normaliser (``shared``)."""
     found: dict[str, _Pool] = {}
     for i, (text, reading) in enumerate(passages):
         for span in reading.spans:
             key = answer_key(text[span.start:span.end])
             if not key:
                 continue
-            p = math.exp(min(span.logit - norm, 0.0))
+            p = math.exp(min(span.logit - reading.shared_norm, 0.0))
             pool = found.get(key)
             if pool is None:
-                found[key] = _Pool(p, span.logit, i, span, reading.relevance, {i})
+                found[key] = _Pool(p, i, span, reading.relevance, {i})
                 continue
             pool.probability += p
             pool.passages.add(i)
-            if span.logit > pool.logit:
-                pool.logit, pool.passage, pool.span, pool.relevance = span.logit, i, span, reading.relevance
+            if span.logit > pool.span.logit:
+                pool.passage, pool.span, pool.relevance = i, span, reading.relevance
     out = [Candidate(key, min(pool.probability, 1.0), pool.passage, pool.span, pool.relevance, len(pool.passages))
            for key, pool in found.items()]
     return sorted(out, key=lambda c: (-c.probability, -c.span.logit))
@@ -100,7 +104,7 @@ def top_answer(ranked: Sequence[Scored]) -> Candidate | None:
     read = [(s.row.text, s.reading) for s in ranked if s.reading is not None and s.reading.spans]
     if not read:
         return None
-    found = pooled(read, read[0][1].shared_norm)
+    found = pooled(read)
     return found[0] if found else None
 
 

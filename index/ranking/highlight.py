@@ -107,8 +107,10 @@ def reading_window(text: str, sentence: tuple[int, int], max_chars: int) -> tupl
 
     The reader's cost grows with the tokens it reads; the answer is nearly always in or beside the
     sentence that matches the question best."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return 0, len(text)
     spans = [span for span, _ in _sentence_terms(text)]
-    if not spans or max_chars <= 0 or len(text) <= max_chars:
+    if not spans:
         return 0, len(text)
     at = next((i for i, (a, b) in enumerate(spans) if a <= sentence[0] < b), None)
     if at is None:

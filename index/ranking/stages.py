@@ -17,7 +17,7 @@ import numpy as np
 
 from index.models.calibration import Calibration
 from index.models.reader import Reading
-from index.ranking.answers import answer_span, question_norm, top_answer
+from index.ranking.answers import answer_span, shared, top_answer
 from index.ranking.highlight import match, reading_window, sentence_at
 from index.ranking.parameters import Parameters
 from index.ranking.retrieval import Retrieved, Scored
@@ -114,10 +114,8 @@ def read(ranked: Sequence[Scored], ctx: Context) -> list[Scored]:
     windows = [reading_window(s.row.text, s.match.sentence, p.window) if s.match else (0, len(s.row.text))
                for s in head]
     passages = [s.row.text[a:b] for s, (a, b) in zip(head, windows)]
-    readings = ctx.reader.read(ctx.retrieved.question, passages) if head else []
-    norm = question_norm(readings)
-    readings = [replace(r, shared_norm=norm, spans=tuple(replace(sp, start=sp.start + a, end=sp.end + a)
-                                                          for sp in r.spans))
+    readings = shared(ctx.reader.read(ctx.retrieved.question, passages) if head else [])
+    readings = [replace(r, spans=tuple(replace(sp, start=sp.start + a, end=sp.end + a) for sp in r.spans))
                 for r, (a, _) in zip(readings, windows)]
     mixed = zscores([s.score for s in head]) + p.weight * zscores([r.relevance for r in readings])
     head = sorted((replace(s, score=float(m), reading=r) for s, m, r in zip(head, mixed, readings)),

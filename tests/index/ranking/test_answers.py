@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, strategies as st
 
 from index.models.reader import Reading, Span
-from index.ranking.answers import answer_key, pooled, question_norm
+from index.ranking.answers import answer_key, pooled, question_norm, shared
 
 
 @pytest.mark.parametrize("a, b", [
@@ -36,7 +37,7 @@ def test_the_same_answer_in_several_passages_adds_up():
     readings = [Reading(1.0, (Span(0, 6, 2.0),)), Reading(3.0, (Span(17, 25, 1.5),)),
                 Reading(-1.0, (Span(0, 6, 2.2),))]
     norm = 4.0
-    found = pooled(list(zip(texts, readings)), norm)
+    found = pooled([(t, replace(r, shared_norm=norm)) for t, r in zip(texts, readings)])
     assert [c.key for c in found] == ["russia", "france"]
     russia = found[0]
     assert russia.probability == pytest.approx(math.exp(2.0 - norm) + math.exp(1.5 - norm))
@@ -45,14 +46,13 @@ def test_the_same_answer_in_several_passages_adds_up():
 
 
 def test_spans_of_punctuation_alone_are_no_answer():
-    assert pooled([("-- ...", Reading(0.0, (Span(0, 2, 1.0),)))], 2.0) == []
+    assert pooled([("-- ...", Reading(0.0, (Span(0, 2, 1.0),), shared_norm=2.0))]) == []
 
 
 @given(st.lists(st.floats(-20, 20), min_size=1, max_size=6))
 def test_probabilities_stay_within_one(logits):
     text = "abcdef"
     readings = [Reading(0.0, (Span(i % 5, i % 5 + 1, x),), 0.0, 0.0) for i, x in enumerate(logits)]
-    norm = question_norm(readings)
-    for c in pooled([(text, r) for r in readings], norm):
+    for c in pooled([(text, r) for r in shared(readings)]):
         assert 0.0 <= c.probability <= 1.0
         assert len(c.features()) == 4 and all(math.isfinite(f) for f in c.features())
