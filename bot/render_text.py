@@ -1,4 +1,4 @@
-"""Terminal rendering of an Answer: quote, highlighted sentence, title, source, date, link."""
+"""Terminal rendering of an Answer: quote, highlighted sentence, who it says is speaking, title, source, date, link."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def byline(p: Passage) -> str:
     return f"{p.source or 'unknown source'} · {day_label(p.date)}"
 
 
+def attribution_line(p: Passage) -> str | None:
+    """Who the highlighted sentence says is speaking: "— the Russian defense ministry, via SANA", "— SANA"."""
+    credit = p.attribution.credit() if p.attribution else None
+    return f"— {credit}" if credit else None
+
+
 def passage_panel(rank: int, p: Passage) -> Panel:
     """One quote; built with Text, never markup, so article text cannot inject rich styles."""
     quote = Text()
@@ -24,6 +30,9 @@ def passage_panel(rank: int, p: Passage) -> Panel:
     quote.append(p.text[:hs])
     quote.append(p.text[hs:he], style="bold yellow")
     quote.append(p.text[he:])
+    said = attribution_line(p)
+    if said:
+        quote.append("\n" + said, style="italic")
     meta = Text(byline(p), style="dim")
     if p.url:
         meta.append("\n")

@@ -34,10 +34,55 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class TextSpan:
+    """Words of an article, verbatim: ``article.text[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class PassageAttribution:
+    """Who says what a passage's highlighted sentence reports (said, wrote, believes, announced), and how.
+
+    Every span is verbatim in the article. ``source`` is who says it, as named: the name itself, or, for a
+    "he"/"she" the rules resolved to a name, that name where it stands earlier, with the pronoun in the
+    sentence as ``pronoun``; None when no one is named (a source-less cue, an unresolved pronoun). ``cue``
+    is the reporting words ("said", "according to"); ``via`` the outlet that relays the source ("SANA
+    quoted the ministry as saying"), or None.
+    """
+
+    source: TextSpan | None
+    cue: TextSpan
+    via: TextSpan | None = None
+    pronoun: TextSpan | None = None
+
+    def credit(self) -> str | None:
+        """The line a reader sees under the quote, less its dash: "the Russian defense ministry, via SANA",
+        "Russia", "via SANA"; None when there is no one to name."""
+        who = " ".join(self.source.text.split()) if self.source else ""
+        via = " ".join(self.via.text.split()) if self.via else ""
+        if who and via:
+            return f"{who}, via {via}"
+        return who or (f"via {via}" if via else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        source = None
+        if self.source:
+            source = {**self.source.to_dict(), "pronoun": self.pronoun.to_dict() if self.pronoun else None}
+        return {"source": source, "cue": self.cue.to_dict(), "via": self.via.to_dict() if self.via else None}
+
+
+@dataclass(frozen=True)
 class Passage:
     """A quoted span with its article's metadata and the best-answering sentence inside it.
 
-    ``highlight`` is ``(start, end)`` relative to ``text``.
+    ``highlight`` is ``(start, end)`` relative to ``text``; ``attribution`` says who the highlighted
+    sentence reports as saying it, when it reports anyone (``index.ranking.attributed``).
     """
 
     article_id: str
@@ -50,6 +95,7 @@ class Passage:
     end: int
     highlight: tuple[int, int]
     score: float
+    attribution: PassageAttribution | None = None
 
     @property
     def highlighted(self) -> str:
@@ -68,6 +114,7 @@ class Passage:
             "end": self.end,
             "highlight": [self.highlight[0], self.highlight[1]],
             "score": round(self.score, 4),
+            "attribution": self.attribution.to_dict() if self.attribution else None,
         }
 
 

@@ -34,6 +34,7 @@ PER_PAGE_MAX = 5  # the /ask "results" option's range is 1..5
 FOOTER_PART_MAX = 120  # a runaway source or date string must not crowd out the quote
 QUESTION_SHOWN_MAX = 300
 ANSWER_SHOWN_MAX = 300
+ATTRIBUTION_MAX = 160  # the "— source, via outlet" line under a quote: a runaway span must not crowd it out
 COLOUR = 0x3B82F6
 ELLIPSIS = "…"
 
@@ -222,22 +223,30 @@ def date_line(p: Passage) -> str:
     return f"Published <t:{int(moment.timestamp())}:D>" if moment else "Undated"
 
 
+def attribution_line(p: Passage) -> str:
+    """Who the highlighted sentence says is speaking, as a line under the quote ("\n— Russia"), escaped and cut
+    to ``ATTRIBUTION_MAX``; empty when it names no one."""
+    credit = p.attribution.credit() if p.attribution else None
+    return "\n— " + clip_words(credit, ATTRIBUTION_MAX - 3) if credit else ""
+
+
 def _title(rank: int, p: Passage) -> str:
     prefix = f"{rank}. "
     return prefix + clip_words(p.title or "(untitled)", TITLE_LIMIT - dlen(prefix))
 
 
 def page_embeds(passages: Sequence[Passage], first_rank: int) -> list[discord.Embed]:
-    """One embed per passage, the quotes sharing what the titles and footers leave of 6000 chars."""
-    heads = [(_title(first_rank + n, p), footer_text(p, first_rank + n), date_line(p) + "\n")
+    """One embed per passage, the quotes sharing what the titles, footers, dates and attribution lines leave
+    of 6000 chars."""
+    heads = [(_title(first_rank + n, p), footer_text(p, first_rank + n), date_line(p) + "\n", attribution_line(p))
              for n, p in enumerate(passages)]
-    fixed = sum(dlen(t) + dlen(f) + dlen(d) for t, f, d in heads)
-    budget = min(DESCRIPTION_LIMIT - max(dlen(d) for _, _, d in heads) if heads else DESCRIPTION_LIMIT,
+    fixed = sum(dlen(t) + dlen(f) + dlen(d) + dlen(a) for t, f, d, a in heads)
+    budget = min(DESCRIPTION_LIMIT - max(dlen(d) + dlen(a) for _, _, d, a in heads) if heads else DESCRIPTION_LIMIT,
                  (EMBED_TOTAL_LIMIT - fixed) // max(1, len(passages)))
     embeds = []
-    for p, (title, footer, when) in zip(passages, heads):
+    for p, (title, footer, when, said) in zip(passages, heads):
         quote, _, _ = quote_span(p.text, p.highlight, budget)
-        embed = discord.Embed(title=title, url=safe_url(p.url), description=when + quote, colour=COLOUR)
+        embed = discord.Embed(title=title, url=safe_url(p.url), description=when + quote + said, colour=COLOUR)
         embed.set_footer(text=footer)
         embeds.append(embed)
     return embeds

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from index.models.calibration import Calibration
 from index.ranking.answers import answer_span, top_answer
+from index.ranking.attributed import chunk_attribution
 from index.ranking.highlight import focus
 from index.ranking.quotes import fresh_span, sentence_keys
 from index.ranking.retrieval import Scored
@@ -20,7 +21,8 @@ def _sentence(s: Scored) -> tuple[int, int]:
 
 def quote(ranked: Iterable[Scored], k: int, max_chars: int) -> list[Passage]:
     """The first ``k`` chunks verbatim, in rank order, each with its best sentence highlighted, none
-    repeating a sentence an earlier one showed (``index.ranking.quotes``).
+    repeating a sentence an earlier one showed (``index.ranking.quotes``), and who the highlighted sentence
+    says is speaking (``index.ranking.attributed``, over the chunk's text: one run of the rules a quote).
 
     An earlier rule quoted, in place of a chunk, an overlapping one that leads with the same highlighted
     sentence; it cost answer-recall@1 on both validation folds (bench/folds.py) and was removed.
@@ -28,7 +30,7 @@ def quote(ranked: Iterable[Scored], k: int, max_chars: int) -> list[Passage]:
     out: list[Passage] = []
     shown: set[str] = set()
     for s in ranked:
-        hs, he = _sentence(s)
+        hs, he = sentence = _sentence(s)
         start, text = s.row.start, s.row.text
         if len(text) > max_chars:
             # Indexed with longer chunks than the current setting: quote from the best sentence on,
@@ -47,6 +49,7 @@ def quote(ranked: Iterable[Scored], k: int, max_chars: int) -> list[Passage]:
             article_id=s.row.article_id, title=s.row.title, source=s.row.source, url=s.row.url,
             date=s.row.date, text=text, start=start, end=start + len(text),
             highlight=(hs, min(he, len(text))), score=s.score,
+            attribution=chunk_attribution(s.row.text, sentence, s.row.start) if s.match else None,
         ))
         if len(out) == k:
             break

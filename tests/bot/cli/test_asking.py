@@ -115,3 +115,32 @@ def test_a_question_over_the_limit_is_one_line_error(run, docs, monkeypatch):
     code, out, err = run("chat")
     assert code == 0 and "Ada Brook" in out
     assert "error: question too long: 2079 characters, at most 2000\n" in err
+
+
+def test_a_quote_shows_who_its_sentence_says_is_speaking(run, tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    text = ("SANA quoted the energy ministry as saying the dam on the Kura river held through the storm. "
+            "Engineers will inspect it again in June.")
+    (folder / "dam.txt").write_text("Dam holds\n\n" + text)
+    run("index", str(folder))
+    code, out, _ = run("ask", "did the dam on the Kura river hold through the storm?", "-k", "1")
+    assert code == 0
+    lines = [line.strip("│ ") for line in out.splitlines()]
+    assert "— the energy ministry, via SANA" in lines  # one line of its own, under the quote
+    assert lines.index("— the energy ministry, via SANA") < next(i for i, line in enumerate(lines) if "undated" in line)
+    code, out, _ = run("ask", "did the dam on the Kura river hold through the storm?", "-k", "1", "--json")
+    [passage] = json.loads(out)["passages"]
+    said = passage["attribution"]
+    assert said["source"]["text"] == "the energy ministry" and said["source"]["pronoun"] is None
+    assert said["via"]["text"] == "SANA" and said["cue"]["text"] == "as saying"
+    for span in (said["source"], said["cue"], said["via"]):  # article offsets: the passage is article[start:end]
+        assert passage["text"][span["start"] - passage["start"] : span["end"] - passage["start"]] == span["text"]
+
+
+def test_a_quote_whose_sentence_reports_no_one_has_no_attribution_line(run, docs):
+    run("index", str(docs))
+    code, out, _ = run("ask", "when did the volcano erupt?", "-k", "1")
+    assert code == 0 and "The volcano erupted on Tuesday." in out and "—" not in out
+    code, out, _ = run("ask", "when did the volcano erupt?", "-k", "1", "--json")
+    assert json.loads(out)["passages"][0]["attribution"] is None

@@ -14,7 +14,8 @@ def test_index_ask_json_info(run, docs):
         a = answer["answer"]
         assert answer["passages"][a["passage"]]["text"][a["start"]:a["end"]] == a["text"]
     p = answer["passages"][0]
-    assert set(p) == {"article_id", "title", "source", "url", "date", "text", "start", "end", "highlight", "score"}
+    assert set(p) == {"article_id", "title", "source", "url", "date", "text", "start", "end", "highlight", "score",
+                      "attribution"}
     assert (p["article_id"], p["source"], p["date"]) == ("b1", "Gazette", "2024-05-01")
     assert p["text"][p["highlight"][0] : p["highlight"][1]] == "The mayor is called Ada Brook."
     code, out, _ = run("info", "--json")

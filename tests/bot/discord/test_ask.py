@@ -44,7 +44,9 @@ def test_slash_ask_defers_then_answers_with_one_embed_per_quote(fake_settings, c
             assert all(e["footer"]["text"].endswith(" · also relevant") for e in answer["embeds"][1:])
             assert top["description"].startswith("Published <t:1504612800:D>\n")  # 2017-09-05, a Discord timestamp
             assert "**" in top["description"]  # the highlighted sentence
-            shown = unmarked(top["description"].split("\n", 1)[1]).removeprefix("… ").removesuffix(" …")
+            quoted, said = top["description"].split("\n", 1)[1].rsplit("\n", 1)
+            assert said == "— Russia"  # who the highlighted sentence says is speaking, under the quote
+            shown = unmarked(quoted).removeprefix("… ").removesuffix(" …")
             assert shown in TEXTS["deir"]  # verbatim
             ranks = [e["title"].split(".")[0] for e in answer["embeds"]]
             assert ranks == [str(n) for n in range(1, len(ranks) + 1)]
@@ -110,7 +112,8 @@ def test_quoted_text_cannot_ping_format_link_or_spoil(fake_settings, corpus_engi
                         if raw in unmarked(text):  # shown to the reader as written...
                             assert escaped in text, escaped  # ...but inert
                             seen.add(raw)
-                    assert unmarked(text).strip("… ") in TEXTS["garden"]
+                    quoted = re.sub(r"\n— [^\n]*$", "", text)  # less the attribution line, if any
+                    assert unmarked(quoted).strip("… ") in TEXTS["garden"]
                     assert e["title"].endswith(". \\*\\*Gardeners\\*\\* \\_say\\_ @\u200beveryone "
                                                "\\<\u200b@\u200b123456789012345678>")
                     assert "url" not in e  # javascript: is never linked
@@ -242,6 +245,7 @@ def test_headline_question_quotes_the_russia_passage_first(fake_settings, real_e
                 top = body["embeds"][0]
                 bold = re.search(r"\*\*(.+?)\*\*", top["description"], re.S)  # the highlighted sentence
                 assert bold and bold.group(1).startswith("Russia said it backed the Syrian army’s offensive")
+                assert top["description"].endswith("Black Sea Fleet.**\n— Russia")  # the attribution line
                 assert top["title"] == "1. Syrian forces break ISIS’ siege of Deir Ezzor"
                 assert "url" not in top  # the seed's URL is file://, which Discord would reject
 

@@ -9,12 +9,12 @@ from dataclasses import replace
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.discord.render import (DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span, _trimmed,
-                                answer_pages, article_links, clip_words, dlen, footer_text, limit_problems, page_embeds,
-                                quote_span, safe_url)
+from bot.discord.render import (ATTRIBUTION_MAX, DESCRIPTION_LIMIT, ELLIPSIS, NO_MATCH, PER_PAGE_MAX, _render_span,
+                                _trimmed, answer_pages, article_links, clip_words, dlen, footer_text, limit_problems,
+                                page_embeds, quote_span, safe_url)
 from bot.discord.safety import break_invites
 from index.text.sentences import split_sentences
-from index.types import Answer, Passage
+from index.types import Answer, Passage, PassageAttribution, TextSpan
 from tests.bot.discord.harness import unmarked
 
 TOKENS = ["**", "@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "<#323456789012345678>",
@@ -32,6 +32,10 @@ texts = st.integers(1, 700).flatmap(
     lambda n: st.lists(st.tuples(words, st.sampled_from(SEPARATORS)), min_size=n, max_size=n)).map(
     lambda parts: "".join(w + s for w, s in parts).strip() or "x")
 
+# Who a quote says is speaking: any words (the attribution line must fit and be escaped whatever they are).
+text_spans = st.builds(TextSpan, st.one_of(texts, st.text(max_size=3000)), st.just(0), st.just(0))
+said = st.builds(PassageAttribution, st.none() | text_spans, text_spans, st.none() | text_spans)
+
 
 @st.composite
 def passages(draw: st.DrawFn) -> Passage:
@@ -47,7 +51,7 @@ def passages(draw: st.DrawFn) -> Passage:
             ["https://example.com/a", "http://x.org", "file:///etc/passwd", "javascript:alert(1)", "ftp://x",
              "https://", "https://a b", "not a url"]) | st.text(max_size=50)),
         date=draw(st.none() | st.text(max_size=3000)), text=text, start=0, end=len(text), highlight=highlight,
-        score=draw(st.floats(-1, 2)))
+        score=draw(st.floats(-1, 2)), attribution=draw(st.none() | said))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -189,3 +193,19 @@ def test_an_open_article_link_per_quote_with_an_http_address() -> None:
     assert article_links(ps, 3) == [("Open article 3", "https://e.com/1"), ("Open article 6", "http://e.org/4")]
     pages = answer_pages(Answer("q", tuple(ps), found=True), 2)
     assert [p.links for p in pages] == [[("Open article 1", "https://e.com/1")], [("Open article 4", "http://e.org/4")]]
+
+
+def test_the_attribution_line_is_under_the_quote_escaped_and_short() -> None:
+    said = PassageAttribution(source=TextSpan("the Russian defense ministry", 50, 78), cue=TextSpan("said", 79, 83),
+                              via=TextSpan("SANA", 0, 4))
+    p = Passage("a", "T", "S", None, "2017-09-05", "Text.", 0, 5, (0, 5), 0.5, said)
+    assert (page_embeds([p], 1)[0].description
+            == "Published <t:1504612800:D>\n**Text.**\n— the Russian defense ministry, via SANA")
+    alone = replace(p, attribution=replace(said, via=None, source=TextSpan("SANA", 0, 4)))
+    assert page_embeds([alone], 1)[0].description.endswith("**Text.**\n— SANA")
+    hostile = replace(p, attribution=replace(said, via=None, source=TextSpan("@everyone **x** " + "word " * 200, 0, 0)))
+    line = page_embeds([hostile], 1)[0].description.split("\n")[-1]
+    assert line.startswith("— @\u200beveryone \\*\\*x\\*\\*") and line.endswith(" …")
+    assert dlen(line) <= ATTRIBUTION_MAX
+    nameless = replace(p, attribution=replace(said, source=None, via=None))  # a cue with no one named: no line
+    assert page_embeds([nameless], 1)[0].description == "Published <t:1504612800:D>\n**Text.**"
