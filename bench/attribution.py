@@ -6,7 +6,8 @@
 Runs the rules over every article of the split twice (with the cue-less deeds, the default, and without),
 writes each run to bench/out/attribution-<split>[-nodeeds].jsonl, scores it with
 ../shared/attribution/score.py (its --json figures beside it) and prints one table with the issue's
-targets, then the time per article (extraction only; the best of three passes, one core).
+targets, then the time per article (extraction only; the best of three passes, one core). The cue lexicon
+partly comes from bench/mine_cues.py (train only).
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
 """The words the attribution rules know: reporting cues, the words a source may or may not hold, pronouns.
 
 Chosen on PolNeAR's train split (../shared/attribution): a verb is here when annotators marked it as a cue
-in most of its uses there, or when it is a plain verb of saying the split happens to lack.
+in most of its uses there, or when it is a plain verb of saying the split happens to lack. ``CUES`` adds the
+forms bench/mine_cues.py mined from the same split (``mined.py``) and leaves out those it found to do harm.
 """
 
 from __future__ import annotations
+
+from index.attribution import mined
 
 # Verbs of saying, writing and announcing: "X said (that) Y", "“Y,” X said", "“Y,” said X".
 _SPEECH = """say tell add write ask note report announce tweet explain argue claim state insist warn
@@ -69,7 +72,23 @@ SPEECH = _table(_SPEECH)
 """form → the particles that belong to the cue ("pointed" → {"out"}); "" when the bare verb is a cue."""
 STANCE = _table(_STANCE)
 ACTION = _table(_ACTION)
-CUES = {**ACTION, **STANCE, **SPEECH}
+HAND_CUES = {**ACTION, **STANCE, **SPEECH}
+"""The hand-written cues; ``CUES`` adds the forms mined from PolNeAR train (``mined.py``) and leaves out the
+hand-written forms that did badly there."""
+CUES: dict[str, frozenset[str]] = {}
+
+
+def set_cues(added: dict[str, frozenset[str]], dropped: frozenset[str]) -> None:
+    """Make ``CUES`` the hand-written cues less ``dropped`` plus ``added`` (in place: bench/mine_cues.py tries
+    other lists this way)."""
+    cues = {form: p for form, p in HAND_CUES.items() if form not in dropped}
+    for form, particles in added.items():
+        cues[form] = cues.get(form, frozenset()) | particles
+    CUES.clear()
+    CUES.update(cues)
+
+
+set_cues(mined.ADDED, mined.DROPPED)
 # Bare "know", "feel", "back", "support", "question" are mostly not cues: they need a that-clause.
 WEAK = frozenset("know knows knew known feel feels felt feeling back backs backed backing support supports "
                  "question questions questioned questioning continue continues continued continuing".split())

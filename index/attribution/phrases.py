@@ -15,6 +15,7 @@ STATEMENT = frozenset("statement interview email emails tweet tweets post speech
 STOPS = frozenset(",.;:?!—–")
 _QUANTIFIERS = frozenset("many some most all none one each several few both any much two three".split())
 PREPOSITIONS = frozenset("of for with from at on in to".split())
+_INCLUDING = frozenset("including like especially notably".split())
 _HEARERS = frozenset("reporters him her them me us supporters voters journalists listeners viewers audiences "
                      "donors lawmakers colleagues members attendees".split())
 
@@ -69,6 +70,10 @@ def subject_before(toks: list[Token], j: int, lo: int = 0) -> Pair | None:
                 is_name(toks[i], False) or toks[i].low in lx.DETERMINERS or toks[i].low in ("others", "other")):
             i -= 1  # "Edwards and others", "Sanders and his aides"
             continue
+        if p.low in ("and", "or") and i - 2 >= lo and nounish(toks[i - 2]) and toks[i - 2].low.endswith("s") and (
+                nounish(toks[i]) or is_name(toks[i], False)) and not toks[i - 2].low.endswith(("ss", "us")):
+            i -= 1  # "many liberal economists and Wall Street reform advocates"
+            continue
         if p.low in lx.DETERMINERS and not (p.capital and i - 1 > 0):
             i -= 1
             # "a spokesman for the campaign", "people familiar with the matter": go on past the preposition.
@@ -83,6 +88,12 @@ def subject_before(toks: list[Token], j: int, lo: int = 0) -> Pair | None:
         if (p.low in PREPOSITIONS and not p.capital and i - 2 >= lo
                 and (is_name(toks[i - 2], i - 2 == 0) or nounish(toks[i - 2]))):
             i -= 1
+            continue
+        if p.low == "by" and i - 2 >= lo and toks[i - 2].low.endswith("ed") and nounish(toks[i - 2]):
+            i -= 1  # "a survey conducted by Elena Sadovskaya found"
+            continue
+        if p.word == "%":
+            i -= 1  # "a 54% majority of independents"
             continue
         break
     # A phrase never starts with a preposition, a bracket or a possessive mark.
@@ -102,8 +113,11 @@ def skip_back(toks: list[Token], j: int, lo: int) -> int:
         clitic = possessive(t) and j > lo and toks[j - 1].low in ("he", "she", "it", "who")  # "he’s said"
         if adverb and not t.capital or clitic:
             j -= 1
-        elif t.low in lx.MONTHS_DAYS and j - 1 >= lo and toks[j - 1].low in ("on", "last", "this"):
+        elif t.low in lx.MONTHS_DAYS and j - 1 >= lo and toks[j - 1].low in ("on", "last", "this", "in"):
             j -= 2
+        elif (t.low in TIME_AFTER and j - 2 >= lo and toks[j - 1].low in lx.MONTHS_DAYS
+              and toks[j - 2].low in ("on", "last", "this")):
+            j -= 3  # "Sanders on Wednesday morning also called"
         else:
             break
     return j
@@ -127,10 +141,21 @@ def source_before(toks: list[Token], cue: int, lo: int) -> Pair | None:
             return None
         relative = inner.low in ("who", "which", "whose")
         described = inner.low in lx.DETERMINERS or is_name(inner, False) or nounish(inner) or inner.word[:1].isdigit()
+        if inner.low in _INCLUDING:
+            return (head[0], j - 1)  # "Several fact checkers, including The Washington Post, have said"
         if inner.low in lx.BOUNDARY and not relative or inner.low in PREPOSITIONS:
-            return head  # "Humphrey, for example, said"
+            # "Humphrey, for example, said"; "Brian Murphy, the party chairman, for example, said"
+            return source_before(toks, k + 1, lo) or head
         if relative or described:
-            return (head[0], j - 1)  # PolNeAR's source holds the appositive or the relative clause
+            # PolNeAR's source holds the appositive or the relative clause, and a title phrase before the name
+            # ("Trump's campaign manager, Corey Lewandowski, who …, declined")
+            a = head[0]
+            if a - 2 >= lo and toks[a - 1].word == "," and is_name(toks[a], a == 0):
+                title = subject_before(toks, a - 2, lo)
+                if title is not None and title[0] == lo and toks[title[1]].low not in lx.MONTHS_DAYS and (
+                        title[0] < title[1] or not is_name(toks[title[0]], title[0] == 0)):
+                    a = title[0]
+            return (a, j - 1)
         return None
     return subject_before(toks, j, lo)
 
@@ -166,13 +191,18 @@ def appositive(toks: list[Token], src: Pair, hi: int) -> Pair:
     """An inverted source with what describes it ("said Jane Roe, a spokeswoman for the campaign."), to the end of
     the sentence or the next quotation."""
     e = src[1] + 1
-    if e + 1 >= hi or toks[e].word != "," or toks[e + 1].quoted:
+    if e < hi and toks[e].low in ("who", "whose") and not toks[e].quoted:
+        e -= 1  # "said the man who built his career on …": the relative clause belongs to the source
+    elif e + 1 >= hi or toks[e].word != "," or toks[e + 1].quoted:
         return src
     nxt = toks[e + 1]
-    if not (nxt.low in lx.DETERMINERS or nounish(nxt) or is_name(nxt, False) or nxt.word[0].isdigit()):
+    if not (nxt.low in lx.DETERMINERS or nounish(nxt) or is_name(nxt, False) or nxt.word[0].isdigit()
+            or nxt.low in ("who", "whose")) or nxt.low.endswith("ing"):
         return src
     m = e + 1
-    while m < hi and not toks[m].quoted:
+    # To the end of the sentence or the next quotation, or a ", referring to …" that goes on about the quote.
+    while m < hi and not toks[m].quoted and not (
+            toks[m].word == "," and m + 1 < hi and toks[m + 1].low.endswith("ing") and not toks[m + 1].capital):
         m += 1
     while m > e and toks[m - 1].word in STOPS:
         m -= 1

@@ -268,4 +268,25 @@ def _verb(toks: list[Token], i: int, before: list[Found]) -> Found | None:
             pieces.append(after)
     if not pieces:
         return None
+    if not inverted and not clause and src[1] < i:
+        src = _passive(toks, src, i, cue_end)
     return Found(src, (i, cue_end), tuple(pieces))
+
+
+_SOURCELESS = frozenset("seem seems seemed seeming".split())
+_PARTICIPLES = frozenset("said told thought known seen shown written found made held given taken".split())
+
+
+def _passive(toks: list[Token], src: Pair, i: int, cue_end: int) -> Pair | None:
+    """A subject that is no one's voice: "X was expected to …", "it is said", "Sanders seemed …" (PolNeAR gives
+    them no source); a passive's agent is the source instead ("was criticized by Y")."""
+    if toks[i].low in _SOURCELESS:
+        return None
+    if not (toks[i].low.endswith("ed") or toks[i].low in _PARTICIPLES):
+        return src
+    if not any(toks[k].low in _BE for k in range(src[1] + 1, i)):
+        return src
+    k = cue_end + 1
+    if k < len(toks) and toks[k].low == "by":
+        return source_after(toks, k + 1, len(toks))
+    return None

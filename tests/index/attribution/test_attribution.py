@@ -103,3 +103,42 @@ def test_to_dict_is_the_scorers_shape():
     text = "Russia said it backed the offensive."
     d = _only(text).to_dict()
     assert d == {"source": [[0, 6]], "cue": [[7, 11]], "content": [[12, 35]]}
+
+
+def test_passive_subject_is_no_source_and_its_agent_is():
+    text = "Trump had been expected to visit Capitol Hill next week."
+    a = _only(text)
+    assert a.source is None and _texts(text, a)[1] == "expected"
+    text = "The plan was criticized by left-leaning economists."
+    assert _texts(text, _only(text))[:2] == ("left-leaning economists", "criticized")
+
+
+def test_inverted_source_keeps_its_relative_clause_but_not_a_participle_after_it():
+    text = "“That is Hillary Clinton,” said the man who built his career on blue-collar credentials."
+    assert _texts(text, _only(text))[0] == "the man who built his career on blue-collar credentials"
+    text = "“It is classic,” said Jane Roe, a former speechwriter, referring to the new ad."
+    assert _texts(text, _only(text))[0] == "Jane Roe, a former speechwriter"
+
+
+def test_source_before_with_including_a_title_before_the_name_and_a_parenthesis():
+    text = "Several fact checkers, including The Washington Post, have pointed out that the claim was false."
+    assert _texts(text, _only(text))[0] == "Several fact checkers, including The Washington Post"
+    text = "Trump's campaign manager, Corey Lewandowski, who ran the program, declined to comment."
+    assert _texts(text, _only(text))[0] == "Trump's campaign manager, Corey Lewandowski, who ran the program"
+    text = "Brian Murphy, the county chairman, for example, said the party was split."
+    assert _texts(text, _only(text))[0] == "Brian Murphy, the county chairman"
+
+
+def test_source_noun_phrase_joined_by_and_or_by_an_agent():
+    text = "Many liberal economists and Wall Street reform advocates believe the rule is weak."
+    assert _texts(text, _only(text))[0] == "Many liberal economists and Wall Street reform advocates"
+    text = "A survey conducted by Elena Sadovskaya found that turnout fell."
+    assert _texts(text, _only(text))[0] == "A survey conducted by Elena Sadovskaya"
+
+
+def test_mined_cues_join_the_hand_written_ones():
+    from index.attribution import lexicon, mined
+
+    assert mined.ADDED and all(lexicon.CUES[form] >= particles for form, particles in mined.ADDED.items())
+    assert not (mined.DROPPED & lexicon.CUES.keys()) and mined.DROPPED <= lexicon.HAND_CUES.keys()
+    assert "" in lexicon.CUES["said"]  # never dropped
