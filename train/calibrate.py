@@ -4,8 +4,9 @@ The questions are the training data's held-out ones (``train.fit.examples_from``
 of news held out whole, and the paragraphs hashed out of SQuADShifts), never the eval sets. Each is asked
 as the engine asks it: its file's top ``READ`` paragraphs by BM25 are read (the answering paragraph only
 when retrieval finds it, as in the engine), the spans pooled (``index.ranking.answers``), and the best
-answer's features kept. A logistic fit on one half (by a hash of the question) is checked on the other;
-the fit of half A ships in meta.json, and a reliability table shows both halves.
+answer's features kept. A fit (a logistic score, read as a probability by an isotonic curve) on one half
+(by a hash of the question) is checked on the other; the fit of half A ships in meta.json, and a
+reliability table shows both halves.
 
   python -m train.calibrate WEIGHTS [--write]    # WEIGHTS: a folder with model.onnx and meta.json
 """
@@ -78,12 +79,31 @@ def ask(reader: Reader, questions) -> list[Asked]:  # type: ignore[no-untyped-de
     return asked
 
 
+FOLDS = 5  # the isotonic curve is fitted on scores of questions each fit did not see
+
+
 def fit(asked: Sequence[Asked], l2: float = 1e-2) -> Calibration:
-    """Logistic regression of right on the features (a little L2 on the weights)."""
-    from scipy.optimize import minimize
+    """A logistic score of right on the features (a little L2 on the weights), read as a probability by an
+    isotonic curve fitted on cross-fitted scores (each question scored by a fit made without it)."""
+    from sklearn.isotonic import IsotonicRegression
 
     x = np.array([a.features for a in asked], dtype=np.float64)
     y = np.array([a.right for a in asked], dtype=np.float64)
+    score = _logistic(x, y, l2)
+    fold = np.arange(len(y)) % FOLDS
+    z = np.empty(len(y))
+    for k in range(FOLDS):
+        inside = fold != k
+        z[~inside] = _logistic(x[inside], y[inside], l2).score_all(x[~inside]) if len(set(y[inside])) > 1 \
+            else score.score_all(x[~inside])
+    curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(z, y)
+    points = tuple((float(a), float(b)) for a, b in zip(curve.X_thresholds_, curve.y_thresholds_))
+    return Calibration(score.weights, score.bias, points)
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> _Score:
+    from scipy.optimize import minimize
+
     mean, sd = x.mean(0), x.std(0) + 1e-9
     z = (x - mean) / sd
 
@@ -97,7 +117,16 @@ def fit(asked: Sequence[Asked], l2: float = 1e-2) -> Calibration:
 
     w = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B").x
     weights = w[1:] / sd  # back to the raw features
-    return Calibration(tuple(float(v) for v in weights), float(w[0] - np.sum(w[1:] * mean / sd)))
+    return _Score(tuple(float(v) for v in weights), float(w[0] - np.sum(w[1:] * mean / sd)))
+
+
+@dataclass(frozen=True)
+class _Score:
+    weights: tuple[float, ...]
+    bias: float
+
+    def score_all(self, x: np.ndarray) -> np.ndarray:
+        return x @ np.array(self.weights) + self.bias
 
 
 BINS = (0.0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0001)
