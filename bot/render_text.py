@@ -1,4 +1,5 @@
-"""Terminal rendering of an Answer: quote, highlighted sentence, who it says is speaking, title, source, date, link."""
+"""Terminal rendering of an Answer: the one-line answer and who reports it; each quote, its highlighted sentence,
+who it says is speaking, title, source, date, link."""
 
 from __future__ import annotations
 
@@ -45,11 +46,16 @@ def passage_panel(rank: int, p: Passage) -> Panel:
 
 
 def answer_line(answer: Answer) -> Text | None:
-    """The one-line answer (verbatim words of quote 1), shown only when the reader is confident of it."""
+    """The one-line answer (verbatim words of a quote), shown only when the reader is confident of it, with
+    who reports it ("Russia · reported by 3 sources: CNN, Reuters, SANA") or, when sources differ, each
+    answer with its sources."""
     if answer.answer is None:
         return None
     line = Text("Answer: ", style="bold")
     line.append(answer.answer.text, style="bold yellow")
+    sources = answer.answer.corroboration.line() if answer.answer.corroboration else ""
+    if sources:
+        line.append(f" · {sources}")
     line.append(f"  (quote {answer.answer.passage + 1}, confidence {answer.answer.confidence:.0%})", style="dim")
     return line
 

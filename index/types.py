@@ -119,18 +119,67 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """An answer as one source reads it: the span's text verbatim, the outlet's name and the article
+    (``index.ranking.corroboration``)."""
+
+    text: str
+    source: str
+    article_id: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"text": self.text, "source": self.source, "article_id": self.article_id}
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """Who reports an answer, counted once per independent source, and who says otherwise
+    (``index.ranking.corroboration.corroborate``).
+
+    Attributes:
+        count: independent sources reporting the answer (``len(sources)``).
+        sources: one outlet name per independent source, in rank order.
+        answer: the answer as the first of them reads it; None when none reports it.
+        differ: the differing answers of comparably strong passages, each with its source, in rank order.
+    """
+
+    count: int = 0
+    sources: tuple[str, ...] = ()
+    answer: Claim | None = None
+    differ: tuple[Claim, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: ``{"count", "sources", "differ": [{"text", "source", "article_id"}]}``."""
+        return {"count": self.count, "sources": list(self.sources), "differ": [c.to_dict() for c in self.differ]}
+
+    def line(self) -> str:
+        """What a front end shows after the answer: that sources differ, with each one's answer, or how many
+        report it; empty when none does."""
+        if self.answer is not None and self.differ:
+            claims = [f"{self.answer.text} ({', '.join(self.sources)})",
+                      *(f"{c.text} ({c.source})" for c in self.differ)]
+            return "sources differ: " + " · ".join(claims)
+        if not self.count:
+            return ""
+        return f"reported by {self.count} source{'s' if self.count != 1 else ''}: {', '.join(self.sources)}"
+
+
+@dataclass(frozen=True)
 class AnswerSpan:
-    """The exact answer words: ``passages[passage].text[start:end]``, verbatim, with the reader's confidence."""
+    """The exact answer words: ``passages[passage].text[start:end]``, verbatim, with the reader's confidence
+    and who reports them (``index.ranking.corroboration``; None where it was not counted)."""
 
     text: str
     passage: int
     start: int
     end: int
     confidence: float
+    corroboration: Corroboration | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "passage": self.passage, "start": self.start, "end": self.end,
-                "confidence": round(self.confidence, 4)}
+                "confidence": round(self.confidence, 4),
+                "corroboration": self.corroboration.to_dict() if self.corroboration else None}
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ PER_PAGE_MAX = 5  # the /ask "results" option's range is 1..5
 FOOTER_PART_MAX = 120  # a runaway source or date string must not crowd out the quote
 QUESTION_SHOWN_MAX = 300
 ANSWER_SHOWN_MAX = 300
+SOURCES_SHOWN_MAX = 400  # who reports the answer ("reported by 3 sources: …"): many outlets must not crowd it out
 ATTRIBUTION_MAX = 160  # the "— source, via outlet" line under a quote: a runaway span must not crowd it out
 COLOUR = 0x3B82F6
 ELLIPSIS = "…"
@@ -308,9 +309,15 @@ def answer_pages(answer: Answer, per_page: int) -> list[Page]:
 
 
 def answer_line(answer: Answer) -> str:
-    """The one-line answer: verbatim words of quote 1, escaped, above the quotes."""
+    """The one-line answer: verbatim words of a quote, escaped, above the quotes, with who reports it
+    ("· reported by 3 sources: CNN, Reuters, SANA") or, when sources differ, each answer with its sources
+    (escaped too: outlet names come from the articles)."""
     assert answer.answer is not None
-    return f"**Answer:** {clip_words(answer.answer.text, ANSWER_SHOWN_MAX)} -# (quote {answer.answer.passage + 1})"
+    said = clip_words(answer.answer.text, ANSWER_SHOWN_MAX)
+    sources = answer.answer.corroboration.line() if answer.answer.corroboration else ""
+    if sources:
+        said += " · " + clip_words(sources, SOURCES_SHOWN_MAX)
+    return f"**Answer:** {said} -# (quote {answer.answer.passage + 1})"
 
 
 def thread_header(question: str) -> str:

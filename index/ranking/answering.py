@@ -1,5 +1,5 @@
 """The final ranking turned into what a reader sees: verbatim quotes and, when the reader is sure, the
-one-line answer."""
+one-line answer with the independent sources that report it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from index.models.calibration import Calibration
 from index.ranking.answers import answer_span, top_answer
 from index.ranking.attributed import chunk_attribution
+from index.ranking.corroboration import corroborate
 from index.ranking.highlight import focus
 from index.ranking.quotes import fresh_span, sentence_keys
 from index.ranking.retrieval import Scored
@@ -59,7 +60,9 @@ def quote(ranked: Iterable[Scored], k: int, max_chars: int) -> list[Passage]:
 def answer_line(ranked: Sequence[Scored], passages: Sequence[Passage], min_confidence: float,
                 calibration: Calibration) -> AnswerSpan | None:
     """The most probable answer pooled over the read passages (``index.ranking.answers``), verbatim in the
-    first quote holding it, when the calibrated probability that it is right is at least ``min_confidence``."""
+    first quote holding it, when the calibrated probability that it is right is at least ``min_confidence``;
+    with the independent sources among ``ranked`` that report it, or the differing answers of comparably
+    strong ones (``index.ranking.corroboration``: counted only for an answer shown)."""
     best = top_answer(ranked)
     if best is None or not passages:
         return None
@@ -73,5 +76,6 @@ def answer_line(ranked: Sequence[Scored], passages: Sequence[Passage], min_confi
                 continue
             start, end = s.row.start + span.start - passage.start, s.row.start + span.end - passage.start
             if 0 <= start < end <= len(passage.text):
-                return AnswerSpan(passage.text[start:end], i, start, end, confidence)
+                return AnswerSpan(passage.text[start:end], i, start, end, confidence,
+                                  corroboration=corroborate(ranked, best.key))
     return None

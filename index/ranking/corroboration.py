@@ -6,7 +6,9 @@ than not (``SUPPORT``); such passages are one source when they share an article,
 around the answer (a near-duplicate, by MinHash over word shingles: syndicated copies of a story carry the
 same sentences, under another headline, byline or dateline, and cut into chunks at other places). When a
 comparably strong passage confidently says something else (a toll of 12 against 15), both are shown, each
-with its source: never one picked silently, never an average. Pure functions over the read candidates.
+with its source: never one picked silently, never an average. Pure functions over the read candidates; the
+values they make (``Claim``, ``Corroboration``) are in ``index.types``, as the answer carries them
+(``AnswerSpan.corroboration``, made by ``index.ranking.answering.answer_line``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from index.models.reader import Reading, Span
@@ -23,6 +25,7 @@ from index.ranking.answers import answer_key
 from index.ranking.retrieval import Scored
 from index.storage.store import ChunkRow, source_key
 from index.text.terms import fold
+from index.types import Claim, Corroboration
 
 if TYPE_CHECKING:
     from datasketch import MinHash
@@ -61,50 +64,6 @@ _UNITS = {w: str(i) for i, w in enumerate(
     "seventeen eighteen nineteen".split())}
 _TENS = {w: i * 10 for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
 _PLURAL_DEMONYMS = ("ns", "ans", "ians")  # Russia/Russians, Iran/Iranians; never a bare "s" (Brook/Brooks)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """An answer as one source reads it: the span's text verbatim, the outlet's name and the article."""
-
-    text: str
-    source: str
-    article_id: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"text": self.text, "source": self.source, "article_id": self.article_id}
-
-
-@dataclass(frozen=True)
-class Corroboration:
-    """Who reports an answer, counted once per independent source, and who says otherwise.
-
-    Attributes:
-        count: independent sources reporting the answer (``len(sources)``).
-        sources: one outlet name per independent source, in rank order.
-        answer: the answer as the first of them reads it; None when none reports it.
-        differ: the differing answers of comparably strong passages, each with its source, in rank order.
-    """
-
-    count: int = 0
-    sources: tuple[str, ...] = ()
-    answer: Claim | None = None
-    differ: tuple[Claim, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: ``{"count", "sources", "differ": [{"text", "source", "article_id"}]}``."""
-        return {"count": self.count, "sources": list(self.sources), "differ": [c.to_dict() for c in self.differ]}
-
-    def line(self) -> str:
-        """What a front end shows after the answer: that sources differ, with each one's answer, or how many
-        report it; empty when none does."""
-        if self.answer is not None and self.differ:
-            claims = [f"{self.answer.text} ({', '.join(self.sources)})",
-                      *(f"{c.text} ({c.source})" for c in self.differ)]
-            return "sources differ: " + " · ".join(claims)
-        if not self.count:
-            return ""
-        return f"reported by {self.count} source{'s' if self.count != 1 else ''}: {', '.join(self.sources)}"
 
 
 def claim_words(text: str) -> tuple[str, ...]:

@@ -5,7 +5,9 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.conftest import FAKE_CONFIG, FIXTURES, ROOT, cli_runner
 
 
 def test_readable_answer_shows_quote_and_sources(run, docs):
@@ -144,3 +146,38 @@ def test_a_quote_whose_sentence_reports_no_one_has_no_attribution_line(run, docs
     assert code == 0 and "The volcano erupted on Tuesday." in out and "—" not in out
     code, out, _ = run("ask", "when did the volcano erupt?", "-k", "1", "--json")
     assert json.loads(out)["passages"][0]["attribution"] is None
+
+
+# tests/fixtures/corroboration.jsonl: Reuters' wire story, Yahoo News' syndicated copy of it, CNN and SANA on who
+# backed the offensive; Reuters and AP against CNN on the Aleppo toll. The real reader reads them (any confidence).
+BACKED = "which country backed the Syrian army's offensive on Deir Ezzor?"
+TOLL = "how many people did the Aleppo market bombing kill?"
+
+
+@pytest.mark.model
+def test_the_answer_line_says_how_many_independent_sources_report_it(capsys, tmp_path):
+    run = cli_runner(capsys, tmp_path / "eager.toml", FAKE_CONFIG + "[reader]\nanswer_confidence = 0.0\n")
+    run("index", str(FIXTURES / "corroboration.jsonl"))
+    code, out, _ = run("ask", BACKED, "-k", "3")
+    shown = " ".join(out.split())  # the line may wrap at the console's width
+    assert code == 0 and "Answer: Russia · reported by 3 sources: " in shown
+    sources = shown.split("reported by 3 sources: ", 1)[1].split(" (quote")[0]
+    assert sorted(sources.split(", ")) == ["CNN", "Reuters", "SANA"]  # the syndicated copy is Reuters again
+    code, out, _ = run("ask", BACKED, "-k", "3", "--json")
+    said = json.loads(out)["answer"]
+    assert said["text"] == "Russia" and set(said) == {"text", "passage", "start", "end", "confidence", "corroboration"}
+    assert said["corroboration"]["count"] == 3 and said["corroboration"]["differ"] == []
+    assert sorted(said["corroboration"]["sources"]) == ["CNN", "Reuters", "SANA"]
+    assert ", ".join(said["corroboration"]["sources"]) == sources  # the line is the JSON's, in rank order
+
+
+@pytest.mark.model
+def test_when_sources_differ_the_answer_line_shows_each_answer_with_its_sources(capsys, tmp_path):
+    run = cli_runner(capsys, tmp_path / "eager.toml", FAKE_CONFIG + "[reader]\nanswer_confidence = 0.0\n")
+    run("index", str(FIXTURES / "corroboration.jsonl"))
+    code, out, _ = run("ask", TOLL, "-k", "3")
+    shown = " ".join(out.split())
+    assert code == 0 and "Answer: 15 people · sources differ: 15 people (Reuters, AP) · 12 (CNN) (quote 1," in shown
+    code, out, _ = run("ask", TOLL, "-k", "3", "--json")
+    assert json.loads(out)["answer"]["corroboration"] == {
+        "count": 2, "sources": ["Reuters", "AP"], "differ": [{"text": "12", "source": "CNN", "article_id": "cnn-9"}]}

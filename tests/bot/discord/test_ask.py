@@ -323,3 +323,38 @@ def test_invites_and_links_in_quotes_are_inert_over_the_wire(fake_settings, fake
                 assert not re.search(r"(?<!<)https://tomato", text)
 
     asyncio.run(scenario())
+
+
+@pytest.mark.model
+def test_the_answer_line_names_the_independent_sources_or_says_they_differ(fake_settings) -> None:
+    """tests/fixtures/corroboration.jsonl, read by the real reader (its answer line shown at any confidence):
+    Reuters' wire story and Yahoo News' syndicated copy are one source; on the Aleppo toll, Reuters and AP say 15
+    and CNN 12, and both are shown with their sources."""
+    from dataclasses import replace
+
+    from index.config import ReaderSettings
+    from tests.conftest import FIXTURES
+
+    settings = replace(fake_settings, reader=ReaderSettings(enabled=True, answer_confidence=0.0))
+    engine = Engine(settings)
+    assert engine.ingest([FIXTURES / "corroboration.jsonl"]).added == 7
+    backed = "which country backed the Syrian army's offensive on Deir Ezzor?"
+    toll = "how many people did the Aleppo market bombing kill?"
+
+    async def scenario() -> None:
+        async with running_bot(with_discord(settings), engine) as (fake, _):
+            token = await fake.slash(user("alice"), "ask", {"question": backed})
+            answer = (await fake.wait_for(followup_to(token))).body
+            head, line = answer["content"].split("\n")
+            assert head.endswith(f"for: {backed}")
+            said = re.fullmatch(r"\*\*Answer:\*\* Russia · reported by 3 sources: (.+) -# \(quote (\d)\)", line)
+            assert said, line
+            assert sorted(said.group(1).split(", ")) == ["CNN", "Reuters", "SANA"]  # Yahoo News' copy is Reuters'
+            assert "Russia" in unmarked(answer["embeds"][int(said.group(2)) - 1]["description"])
+
+            asked = await fake.post_message(user("bob"), mention(fake, toll))
+            reply = (await fake.wait_for(reply_to(asked))).body
+            assert reply["content"].split("\n")[1] == (
+                "**Answer:** 15 people · sources differ: 15 people (Reuters, AP) · 12 (CNN) -# (quote 1)")
+
+    asyncio.run(scenario())

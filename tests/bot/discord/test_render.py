@@ -209,3 +209,29 @@ def test_the_attribution_line_is_under_the_quote_escaped_and_short() -> None:
     assert dlen(line) <= ATTRIBUTION_MAX
     nameless = replace(p, attribution=replace(said, source=None, via=None))  # a cue with no one named: no line
     assert page_embeds([nameless], 1)[0].description == "Published <t:1504612800:D>\n**Text.**"
+
+
+def test_the_answer_line_names_its_sources_escaped_and_within_limits():
+    from bot.discord.render import SOURCES_SHOWN_MAX, answer_line
+    from index.types import AnswerSpan, Claim, Corroboration
+
+    passage = Passage("a", "T", "S", None, None, "Russia did it.", 0, 14, (0, 14), 1.0)
+
+    def line(corroboration: Corroboration | None) -> str:
+        said = AnswerSpan("Russia", 0, 0, 6, 0.9, corroboration)
+        return answer_line(Answer("who?", (passage,), found=True, answer=said))
+
+    russia = Claim("Russia", "CNN", "c")
+    assert line(Corroboration(3, ("CNN", "Reuters", "SANA"), russia)) == (
+        "**Answer:** Russia · reported by 3 sources: CNN, Reuters, SANA -# (quote 1)")
+    assert line(Corroboration(1, ("CNN",), russia)) == "**Answer:** Russia · reported by 1 source: CNN -# (quote 1)"
+    assert line(None) == line(Corroboration()) == "**Answer:** Russia -# (quote 1)"  # nothing counted: no claim
+    differ = Corroboration(2, ("Reuters", "AP"), Claim("15 people", "Reuters", "r"), (Claim("12", "CNN", "c"),))
+    assert line(differ) == "**Answer:** Russia · sources differ: 15 people (Reuters, AP) · 12 (CNN) -# (quote 1)"
+    hostile = Corroboration(2, ("@everyone **Daily**", "<@123456789012345678> " + "News " * 300), russia)
+    shown = line(hostile)
+    assert "@\u200beveryone \\*\\*Daily\\*\\*" in shown and "<@1" not in shown
+    sources = shown.removeprefix("**Answer:** Russia · ").removesuffix(" -# (quote 1)")
+    assert sources.endswith(" …") and dlen(sources) <= SOURCES_SHOWN_MAX
+    page = answer_pages(Answer("who?", (passage,), found=True, answer=AnswerSpan("Russia", 0, 0, 6, 0.9, hostile)), 1)
+    assert limit_problems({"content": page[0].content, "embeds": [e.to_dict() for e in page[0].embeds]}) == []
