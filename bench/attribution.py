@@ -3,10 +3,11 @@
   python bench/attribution.py                 # ../shared/attribution/polnear/dev.jsonl
   python bench/attribution.py --split train   # the split the rules were written on
 
-Runs the rules over every article of the split twice (with the cue-less deeds, the default, and without),
-writes each run to bench/out/attribution-<split>[-nodeeds].jsonl, scores it with
+Runs index.attribution over every article of the split three times (the default: the tagger combined with
+the rules; the rules alone with their cue-less deeds; the rules with cues only, as quotes use them), writes
+each run to bench/out/attribution-<split>[-rules|-nodeeds].jsonl, scores it with
 ../shared/attribution/score.py (its --json figures beside it) and prints one table with the issue's
-targets, then the time per article (extraction only; the best of three passes, one core). The cue lexicon
+targets, then the time per article of the default (extraction only; the best of three passes, one core). The cue lexicon
 partly comes from bench/mine_cues.py (train only).
 """
 
@@ -53,11 +54,13 @@ def main() -> int:
         articles = [json.loads(line) for line in f if line.strip()]
     OUT.mkdir(parents=True, exist_ok=True)
     scores = {}
-    for name, deeds in (("rules + deeds (default)", True), ("rules, cues only", False)):
-        run_path = OUT / f"attribution-{args.split}{'' if deeds else '-nodeeds'}.jsonl"
+    for name, deeds, model, suffix in (("tagger + rules (default)", True, True, ""),
+                                       ("rules + deeds", True, False, "-rules"),
+                                       ("rules, cues only", False, False, "-nodeeds")):
+        run_path = OUT / f"attribution-{args.split}{suffix}.jsonl"
         with run_path.open("w", encoding="utf-8") as f:
             for art in articles:
-                found = attributions(art["text"], deeds=deeds)
+                found = attributions(art["text"], deeds=deeds, model=model)
                 f.write(json.dumps({"id": art["id"], "attributions": [a.to_dict() for a in found]}) + "\n")
         metrics_path = run_path.with_suffix(".scores.json")
         cmd = [sys.executable, str(SHARED / "score.py"), "--gold", str(gold_path), "--run", str(run_path),
@@ -82,7 +85,7 @@ def main() -> int:
             best = min(best, time.perf_counter() - t0)
         per_article.append(best * 1000)
     chars = statistics.mean(len(a["text"]) for a in articles)
-    print(f"\ntime per article (default rules, {chars:,.0f} characters on average): "
+    print(f"\ntime per article (default, {chars:,.0f} characters on average): "
           f"mean {statistics.mean(per_article):.2f} ms, median {statistics.median(per_article):.2f} ms, "
           f"max {max(per_article):.2f} ms")
     return 0

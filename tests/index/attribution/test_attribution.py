@@ -1,4 +1,5 @@
-"""index.attribution on hand-written sentences: source, cue and content as verbatim spans of the text."""
+"""index.attribution's rules (``model=False``) on hand-written sentences: source, cue and content as verbatim spans
+of the text. The tagger and the default combination: test_tagger.py."""
 
 from index.attribution import Attribution, attributions
 
@@ -9,7 +10,7 @@ def _texts(text: str, a: Attribution) -> tuple[str | None, str, list[str]]:
 
 
 def _only(text: str) -> Attribution:
-    found = attributions(text)
+    found = attributions(text, model=False)
     assert len(found) == 1, [_texts(text, a) for a in found]
     return found[0]
 
@@ -74,10 +75,10 @@ def test_quote_running_over_sentences_is_one_attribution():
 
 
 def test_no_reporting_no_attribution():
-    assert attributions("The weather was fine and the river rose by two metres.") == []
-    assert attributions("") == []
-    assert attributions("The United States sent a report on the state of the roads.") == []
-    assert attributions("The strikes hit a town called Ash Sholah, near the river.") == []
+    assert attributions(model=False, text="The weather was fine and the river rose by two metres.") == []
+    assert attributions(model=False, text="") == []
+    assert attributions(model=False, text="The United States sent a report on the state of the roads.") == []
+    assert attributions(model=False, text="The strikes hit a town called Ash Sholah, near the river.") == []
 
 
 def test_action_cue_and_deeds_only_when_asked():
@@ -85,14 +86,14 @@ def test_action_cue_and_deeds_only_when_asked():
     assert _texts(text, _only(text)) == ("Trump", "criticized", ["the media for its coverage"])
     text = "Ms. Warren blocked the nomination in the committee."
     assert _texts(text, _only(text))[:2] == ("Ms. Warren", "blocked")
-    assert attributions(text, deeds=False) == []
-    assert attributions("Trump won Ohio by eight points.") == []  # an outcome, not a stance
+    assert attributions(text, deeds=False, model=False) == []
+    assert attributions(model=False, text="Trump won Ohio by eight points.") == []  # an outcome, not a stance
 
 
 def test_spans_are_verbatim_and_in_bounds():
     text = ("WASHINGTON — The senator, who led the filibuster, said on Tuesday that “the vote is close.”\n\n"
             "“It is over,” she added. Critics argued the plan was flawed, the report says.")
-    found = attributions(text)
+    found = attributions(text, model=False)
     assert found
     for a in found:
         for s, e in [a.cue, *a.content] + ([a.source] if a.source else []):
