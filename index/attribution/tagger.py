@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.attribution.tokens import paragraphs
+from index.models.onnx import cpu_session
 from index.text.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -28,11 +29,8 @@ SHIPPED = Path(__file__).resolve().parent.parent / "models" / "weights" / "attri
 MAX_TOKENS = 128
 CONTEXT_TOKENS = 32
 ROLES = ("source", "cue", "content")
-SHARE = True
 NOT_CUES = frozenset("is are was were be been being am has have had 's ’s".split())
 """A cue of only an auxiliary is dropped (its attribution with it): PolNeAR train has 13 among 19,832."""
-WHOLE = True
-MERGE = False
 TAGS = ("O",) + tuple(f"{p}-{r}" for r in ROLES for p in ("B", "I"))
 """Tag ids: 0 O, 1 B-source, 2 I-source, 3 B-cue, 4 I-cue, 5 B-content, 6 I-content."""
 
@@ -128,7 +126,6 @@ class Tagged:
     source: Span | None
     cue: Span
     content: list[Span]
-    score: float = 1.0
 
 
 def whole_words(text: str, lay: Layout, tags: np.ndarray) -> np.ndarray:
@@ -145,23 +142,20 @@ def _wordy(c: str) -> bool:
     return c.isalnum() or c in "'’"
 
 
-def decode(text: str, lay: Layout, tags: np.ndarray, share: bool = SHARE) -> list[Tagged]:
-    """Attributions from one tag id per article token (``tags``).
+def decode(text: str, lay: Layout, tags: np.ndarray) -> list[Tagged]:
+    """Attributions from one tag id per article token (``tags``), each word tagged as its first piece.
 
     Each cue is one attribution; sources go to cues of their sentence, nearest pairs first, one each (a
-    cue left without one takes the source of the cue before it in the sentence, with ``share``); a content
-    goes to the nearest cue of its sentence, or without one continues an attribution of its paragraph."""
-    if WHOLE:
-        tags = whole_words(text, lay, tags)
+    cue left without one takes the source of the cue before it in the sentence); a content goes to the
+    nearest cue of its sentence, or without one continues an attribution of its paragraph."""
+    tags = whole_words(text, lay, tags)
     spans: list[tuple[str, int, int]] = []  # role, first token, last token + 1
     for k, t in enumerate(tags.tolist()):
         if t == 0:
             continue
         role = ROLES[(t - 1) // 2]
         begin = (t - 1) % 2 == 0
-        join = MERGE and role == "source"  # a name's pieces: "Mr" "." "Trump" tagged apart
-        if spans and spans[-1][0] == role and (spans[-1][2] == k and (not begin or join) or join and _gap(
-                text, lay.offsets[spans[-1][2] - 1][1], lay.offsets[k][0])):
+        if spans and spans[-1][0] == role and spans[-1][2] == k and not begin:
             spans[-1] = (role, spans[-1][1], k + 1)
         else:
             spans.append((role, k, k + 1))
@@ -202,10 +196,9 @@ def decode(text: str, lay: Layout, tags: np.ndarray, share: bool = SHARE) -> lis
         if m not in placed and found[n].source is None:
             found[n].source = chars(*sources[m])
             placed.add(m)
-    if share:
-        for n in range(1, len(found)):
-            if found[n].source is None and cue_sent[n - 1] == cue_sent[n] and found[n - 1].source is not None:
-                found[n].source = found[n - 1].source
+    for n in range(1, len(found)):
+        if found[n].source is None and cue_sent[n - 1] == cue_sent[n] and found[n - 1].source is not None:
+            found[n].source = found[n - 1].source
     # a content without a cue of its own continues the attribution before it in its paragraph, else after it
     for a, b in loose:
         s = int(sentence_of[a])
@@ -223,18 +216,6 @@ def decode(text: str, lay: Layout, tags: np.ndarray, share: bool = SHARE) -> lis
         f.content = _merged(text, sorted(f.content))
         out.append(f)
     return sorted(out, key=lambda f: f.content[0][0])
-
-
-def _gap(text: str, a: int, b: int) -> bool:
-    """Only a few marks and spaces between a and b (a stray untagged "." or ",")."""
-    return b - a <= 3 and not any(c.isalnum() for c in text[a:b])
-
-
-def _joined(text: str, chars: list[Span]) -> bool:
-    """Source pieces separated only by spaces and punctuation (one name split by a stray tag)."""
-    chars = sorted(chars)
-    return all(not any(c.isalnum() for c in text[chars[i][1] : chars[i + 1][0]]) and chars[i + 1][0] - chars[i][1] < 3
-               for i in range(len(chars) - 1))
 
 
 def _merged(text: str, pieces: list[Span]) -> list[Span]:
@@ -262,16 +243,10 @@ class Tagger:
     """The shipped tagger (``model.onnx``, ``tokenizer.json``, ``meta.json`` in ``folder``)."""
 
     def __init__(self, folder: Path = SHIPPED, threads: int = 1) -> None:
-        import onnxruntime
         import tokenizers
 
         self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
-        self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
-                                                     providers=["CPUExecutionProvider"])
+        self._session = cpu_session(folder / "model.onnx", threads)
         self._tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
