@@ -28,6 +28,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from index.models.embedding import ProgressFn
+from index.models.onnx import cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -193,13 +194,9 @@ class OnnxQueryEncoder:
     """Encodes questions exactly as the model does, without torch."""
 
     def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
-        import onnxruntime
         import tokenizers
 
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
-                                                     providers=["CPUExecutionProvider"])
+        self._session = cpu_session(folder / "model.onnx")
         self._tokenizer = tokenizers.Tokenizer.from_file(meta["tokenizer"])
         self._tokenizer.enable_truncation(int(meta["max_tokens"]))  # the model's max_seq_length, not the file's
         self._tokenizer.enable_padding()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.models.calibration import Calibration
+from index.models.onnx import cpu_session
 
 if TYPE_CHECKING:
     from tokenizers import Encoding
@@ -68,16 +69,10 @@ class Reader:
     """Scores passages for a question and reads the answer span out of each."""
 
     def __init__(self, folder: Path = SHIPPED, threads: int = 0) -> None:
-        import onnxruntime
         import tokenizers
 
         meta = json.loads((folder / "meta.json").read_text())
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
-        self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
-                                                     providers=["CPUExecutionProvider"])
+        self._session = cpu_session(folder / "model.onnx", threads)
         self._tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._words = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))  # a question's own tokens
         self._words.no_truncation()
