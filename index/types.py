@@ -137,16 +137,19 @@ class Corroboration:
     (``index.ranking.corroboration.corroborate``).
 
     Attributes:
-        count: independent sources reporting the answer (``len(sources)``).
         sources: one outlet name per independent source, in rank order.
         answer: the answer as the first of them reads it; None when none reports it.
         differ: the differing answers of comparably strong passages, each with its source, in rank order.
     """
 
-    count: int = 0
     sources: tuple[str, ...] = ()
     answer: Claim | None = None
     differ: tuple[Claim, ...] = ()
+
+    @property
+    def count(self) -> int:
+        """Independent sources reporting the answer."""
+        return len(self.sources)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: ``{"count", "sources", "differ": [{"text", "source", "article_id"}]}``."""

@@ -176,13 +176,14 @@ def corroborate(ranked: Sequence[Scored], key: str) -> Corroboration:
         key: the answer, as ``index.ranking.answers.Candidate.key``.
     """
     words = claim_words(key)
-    reports = [r for r in (_reads(s, words) for s in ranked) if r is not None and r.local >= SUPPORT]
+    reads = [_reads(s, words) for s in ranked]
+    reports = [r for r in reads if r is not None and r.local >= SUPPORT]
     if not reports:
         return Corroboration()
     sources = tuple(outlet(group[0].scored.row)[1] for group in _stories(reports))
     first = reports[0]
     answer = Claim(first.scored.row.text[first.span.start:first.span.end], sources[0], first.scored.row.article_id)
-    return Corroboration(len(sources), sources, answer, disagreement(ranked, key))
+    return Corroboration(sources, answer, _differing(ranked, words, reads))
 
 
 def disagreement(ranked: Sequence[Scored], key: str) -> tuple[Claim, ...]:
@@ -190,11 +191,16 @@ def disagreement(ranked: Sequence[Scored], key: str) -> tuple[Claim, ...]:
     answer's strongest passage (``RIVAL``), that ``conflict`` with it: one per answer, each with the source
     of its first passage, in rank order."""
     words = claim_words(key)
-    reference = max((r.shared for r in (_reads(s, words) for s in ranked) if r is not None), default=0.0)
+    return _differing(ranked, words, [_reads(s, words) for s in ranked])
+
+
+def _differing(ranked: Sequence[Scored], words: tuple[str, ...], reads: Sequence[_Reads | None]) -> tuple[Claim, ...]:
+    """``disagreement``, given what each of ``ranked`` reads of the answer (``reads``, in the same order)."""
+    reference = max((r.shared for r in reads if r is not None), default=0.0)
     if reference <= 0.0:
         return ()
     found: list[tuple[tuple[str, ...], Claim]] = []
-    for s in ranked:
+    for s, own in zip(ranked, reads):
         if s.reading is None or not s.reading.spans:
             continue
         best = s.reading.spans[0]
@@ -204,7 +210,6 @@ def disagreement(ranked: Sequence[Scored], key: str) -> tuple[Claim, ...]:
         r = _reads(s, said)
         if r is None or r.local < SUPPORT or r.shared < RIVAL * reference:
             continue
-        own = _reads(s, words)
         if own is not None and own.local >= SUPPORT:  # a long span holding both: the passage says the answer
             continue
         found.append((said, Claim(s.row.text[r.span.start:r.span.end], outlet(s.row)[1], s.row.article_id)))

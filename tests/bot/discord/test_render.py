@@ -222,13 +222,13 @@ def test_the_answer_line_names_its_sources_escaped_and_within_limits():
         return answer_line(Answer("who?", (passage,), found=True, answer=said))
 
     russia = Claim("Russia", "CNN", "c")
-    assert line(Corroboration(3, ("CNN", "Reuters", "SANA"), russia)) == (
+    assert line(Corroboration(("CNN", "Reuters", "SANA"), russia)) == (
         "**Answer:** Russia · reported by 3 sources: CNN, Reuters, SANA -# (quote 1)")
-    assert line(Corroboration(1, ("CNN",), russia)) == "**Answer:** Russia · reported by 1 source: CNN -# (quote 1)"
+    assert line(Corroboration(("CNN",), russia)) == "**Answer:** Russia · reported by 1 source: CNN -# (quote 1)"
     assert line(None) == line(Corroboration()) == "**Answer:** Russia -# (quote 1)"  # nothing counted: no claim
-    differ = Corroboration(2, ("Reuters", "AP"), Claim("15 people", "Reuters", "r"), (Claim("12", "CNN", "c"),))
+    differ = Corroboration(("Reuters", "AP"), Claim("15 people", "Reuters", "r"), (Claim("12", "CNN", "c"),))
     assert line(differ) == "**Answer:** Russia · sources differ: 15 people (Reuters, AP) · 12 (CNN) -# (quote 1)"
-    hostile = Corroboration(2, ("@everyone **Daily**", "<@123456789012345678> " + "News " * 300), russia)
+    hostile = Corroboration(("@everyone **Daily**", "<@123456789012345678> " + "News " * 300), russia)
     shown = line(hostile)
     assert "@\u200beveryone \\*\\*Daily\\*\\*" in shown and "<@1" not in shown
     sources = shown.removeprefix("**Answer:** Russia · ").removesuffix(" -# (quote 1)")

@@ -26,7 +26,7 @@ def test_the_answer_line_carries_its_independent_sources_a_syndicated_copy_once(
                      scored(SANA, "sana-3", "SANA", ("the Russians", 0.8)))
     passages, answer = shown(ranked)
     assert answer is not None and answer.text == "Russia" and passages[answer.passage].article_id == "reuters-1"
-    assert answer.corroboration == Corroboration(3, ("Reuters", "CNN", "SANA"), Claim("Russia", "Reuters", "reuters-1"))
+    assert answer.corroboration == Corroboration(("Reuters", "CNN", "SANA"), Claim("Russia", "Reuters", "reuters-1"))
     assert answer.corroboration.line() == "reported by 3 sources: Reuters, CNN, SANA"
 
 
