@@ -94,14 +94,19 @@ def fit(asked: Sequence[Asked], l2: float = 1e-2) -> Calibration:
     z = np.empty(len(y))
     for k in range(FOLDS):
         inside = fold != k
-        z[~inside] = _logistic(x[inside], y[inside], l2).score_all(x[~inside]) if len(set(y[inside])) > 1 \
-            else score.score_all(x[~inside])
+        z[~inside] = _scores(_logistic(x[inside], y[inside], l2) if len(set(y[inside])) > 1 else score, x[~inside])
     curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(z, y)
     points = tuple((float(a), float(b)) for a, b in zip(curve.X_thresholds_, curve.y_thresholds_))
     return Calibration(score.weights, score.bias, points)
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> _Score:
+def _scores(calibration: Calibration, x: np.ndarray) -> np.ndarray:
+    """``calibration.score`` of each row of ``x``."""
+    return x @ np.array(calibration.weights) + calibration.bias
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> Calibration:
+    """The logistic fit alone (no curve)."""
     from scipy.optimize import minimize
 
     mean, sd = x.mean(0), x.std(0) + 1e-9
@@ -117,16 +122,7 @@ def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> _Score:
 
     w = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B").x
     weights = w[1:] / sd  # back to the raw features
-    return _Score(tuple(float(v) for v in weights), float(w[0] - np.sum(w[1:] * mean / sd)))
-
-
-@dataclass(frozen=True)
-class _Score:
-    weights: tuple[float, ...]
-    bias: float
-
-    def score_all(self, x: np.ndarray) -> np.ndarray:
-        return x @ np.array(self.weights) + self.bias
+    return Calibration(tuple(float(v) for v in weights), float(w[0] - np.sum(w[1:] * mean / sd)))
 
 
 BINS = (0.0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0001)
