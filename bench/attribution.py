@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,16 +43,22 @@ ROWS = [
 ]
 
 
+def polnear(split: str) -> tuple[Path, list[dict[str, Any]]]:
+    """The split's gold file and its articles (text and hand-made attributions); exits with status 2 and a
+    line when the shared data is missing."""
+    path = SHARED / "polnear" / f"{split}.jsonl"
+    if not path.exists():
+        print(f"no {path}: the shared data sits beside the checkout", file=sys.stderr)
+        raise SystemExit(2)
+    with path.open(encoding="utf-8") as f:
+        return path, [json.loads(line) for line in f if line.strip()]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="dev", choices=["dev", "train"])
     args = ap.parse_args()
-    gold_path = SHARED / "polnear" / f"{args.split}.jsonl"
-    if not gold_path.exists():
-        print(f"no {gold_path}: the shared data sits beside the checkout", file=sys.stderr)
-        return 2
-    with gold_path.open(encoding="utf-8") as f:
-        articles = [json.loads(line) for line in f if line.strip()]
+    gold_path, articles = polnear(args.split)
     OUT.mkdir(parents=True, exist_ok=True)
     scores = {}
     for name, deeds, model, suffix in (("tagger + rules (default)", True, True, ""),

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 import zlib
 from collections import Counter
@@ -39,7 +38,9 @@ from index.attribution import mined  # noqa: E402
 from index.attribution.phrases import PREPOSITIONS  # noqa: E402
 from index.attribution.tokens import paragraphs, quote_regions, tokenize  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "attribution"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from attribution import SHARED, polnear  # noqa: E402
+
 OUT = ROOT / "index" / "attribution" / "mined.py"
 MIN_CUES, MIN_RATE = 4, 0.3
 COST, MIN_GAIN = 0.5, 1.0
@@ -190,8 +191,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="mine on half of train, score on the other half")
     args = ap.parse_args()
-    with (SHARED / "polnear" / "train.jsonl").open(encoding="utf-8") as f:
-        articles = [json.loads(line) for line in f if line.strip()]
+    _, articles = polnear("train")
     score = _scorer()
     if not args.check:
         added, dropped = mine(articles, score)

@@ -14,7 +14,6 @@ the rules' time per chunk (one core, the best of three passes).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,8 @@ from index.attribution import attributions  # noqa: E402
 from index.ingest.chunking import chunk_text  # noqa: E402
 from index.ranking.attributed import chunk_attribution  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "attribution"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from attribution import polnear  # noqa: E402
 
 
 def _overlap(x: list[int], a: int, b: int) -> int:
@@ -37,12 +37,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="dev", choices=["dev", "train"])
     args = ap.parse_args()
-    gold_path = SHARED / "polnear" / f"{args.split}.jsonl"
-    if not gold_path.exists():
-        print(f"no {gold_path}: the shared data sits beside the checkout", file=sys.stderr)
-        return 2
-    with gold_path.open(encoding="utf-8") as f:
-        articles = [json.loads(line) for line in f if line.strip()]
+    _, articles = polnear(args.split)
     chunks = [(art, c) for art in articles for c in chunk_text(art["id"], art["text"])]
     print(f"{args.split}: {len(articles)} articles, {len(chunks)} chunks")
     print(f"{'rules':<10} {'gold-sourced':>12} {'shown':>6} {'precision':>9} {'ms/chunk':>8}")
@@ -50,7 +45,7 @@ def main() -> int:
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
-            found = [attributions(c.text, deeds=deeds) for _, c in chunks]
+            found = [attributions(c.text, deeds=deeds, model=False) for _, c in chunks]
             best = min(best, time.perf_counter() - t0)
         sourced = shown = right = 0
         for (art, c), fc in zip(chunks, found):
