@@ -1,6 +1,7 @@
 """Train the attribution tagger (``index/attribution/tagger.py``) on PolNeAR's train split, on the CPU.
 
   python -m train.attribution_tagger [--steps N] [--work build/attribution-tagger]      # train, save checkpoints
+  python -m train.attribution_tagger --init build/attribution-tagger/step-300 --steps N  # continue a checkpoint
   python -m train.attribution_tagger --eval build/attribution-tagger/step-N             # score held-out train
   python -m train.attribution_tagger --export build/attribution-tagger/step-N           # ONNX int8 -> weights
 
@@ -124,6 +125,10 @@ def train(args: argparse.Namespace) -> None:
     data = examples(arts, tok)
     print(f"{len(arts)} train articles, {len(data)} windows", flush=True)
     model = build_model(base)
+    done = 0
+    if args.init:  # a warm restart: the checkpoint's weights, a fresh warm-up and decay over --steps more
+        model.load_state_dict(torch.load(args.init / "tagger.pt", map_location="cpu", weights_only=True))
+        done = json.loads((args.init / "recipe.json").read_text())["step"]
     for p in model.encoder.embeddings.word_embeddings.parameters():
         p.requires_grad = False  # a third of the weights; the CPU's time goes to the layers
     heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
@@ -157,7 +162,7 @@ def train(args: argparse.Namespace) -> None:
         if step % 10 == 0:
             print(f"step {step} loss {loss.item():.4f} {(time.time() - t0) / (step + 1):.2f} s/step", flush=True)
         if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
-            save(model, base, work / f"step-{step + 1}", step + 1, args)
+            save(model, base, work / f"step-{done + step + 1}", done + step + 1, args)
     print(f"done: {args.steps} steps in {time.time() - t0:.0f} s", flush=True)
 
 
@@ -166,8 +171,10 @@ def save(model: Any, base: str, folder: Path, step: int, args: argparse.Namespac
 
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), folder / "tagger.pt")
-    (folder / "recipe.json").write_text(json.dumps({"step": step, "steps": args.steps, "batch": args.batch,
-                                                    "lr": args.lr, "max_tokens": tg.MAX_TOKENS}))
+    recipe = {"step": step, "steps": args.steps, "batch": args.batch, "lr": args.lr, "max_tokens": tg.MAX_TOKENS}
+    if args.init:
+        recipe["init"] = json.loads((args.init / "recipe.json").read_text())
+    (folder / "recipe.json").write_text(json.dumps(recipe))
     print(f"saved {folder}", flush=True)
 
 
@@ -326,6 +333,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=int, default=50)
     ap.add_argument("--work", default=str(WORK))
+    ap.add_argument("--init", type=Path, help="a checkpoint folder to continue from")
     ap.add_argument("--eval", type=Path)
     ap.add_argument("--split", default="holdout", choices=["holdout", "dev"])
     ap.add_argument("--export", type=Path)
