@@ -12,6 +12,7 @@ from index.ranking.corroboration import corroborate
 from index.ranking.highlight import focus
 from index.ranking.quotes import fresh_span, sentence_keys
 from index.ranking.retrieval import Scored
+from index.ranking.timeframe import TimeFrame
 from index.types import AnswerSpan, Passage
 
 
@@ -58,11 +59,12 @@ def quote(ranked: Iterable[Scored], k: int, max_chars: int) -> list[Passage]:
 
 
 def answer_line(ranked: Sequence[Scored], passages: Sequence[Passage], min_confidence: float,
-                calibration: Calibration) -> AnswerSpan | None:
+                calibration: Calibration, frame: TimeFrame | None = None) -> AnswerSpan | None:
     """The most probable answer pooled over the read passages (``index.ranking.answers``), verbatim in the
     first quote holding it, when the calibrated probability that it is right is at least ``min_confidence``;
     with the independent sources among ``ranked`` that report it, or the differing answers of comparably
-    strong ones (``index.ranking.corroboration``: counted only for an answer shown)."""
+    strong ones (``index.ranking.corroboration``: counted only for an answer shown, within the period
+    ``frame`` names)."""
     best = top_answer(ranked)
     if best is None or not passages:
         return None
@@ -77,5 +79,5 @@ def answer_line(ranked: Sequence[Scored], passages: Sequence[Passage], min_confi
             start, end = s.row.start + span.start - passage.start, s.row.start + span.end - passage.start
             if 0 <= start < end <= len(passage.text):
                 return AnswerSpan(passage.text[start:end], i, start, end, confidence,
-                                  corroboration=corroborate(ranked, best.key))
+                                  corroboration=corroborate(ranked, best.key, frame))
     return None

@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 from index.models.reader import Reading, Span
 from index.ranking.answers import answer_key
 from index.ranking.retrieval import Scored
+from index.ranking.timeframe import TimeFrame
 from index.storage.store import ChunkRow, source_key
+from index.text.dates import parse_date
 from index.text.terms import fold
 from index.types import Claim, Corroboration
 
@@ -167,16 +169,20 @@ def _reads(s: Scored, words: Sequence[str]) -> _Reads | None:
     return _Reads(s, min(local, 1.0), shared, best) if best else None
 
 
-def corroborate(ranked: Sequence[Scored], key: str) -> Corroboration:
+def corroborate(ranked: Sequence[Scored], key: str, frame: TimeFrame | None = None) -> Corroboration:
     """Who reports the answer ``key`` (an ``answer_key``) among the read candidates, one count per independent
     source, and the differing answers of comparably strong passages (``disagreement``).
 
     Args:
         ranked: the final ranking, best first; only candidates with a reading take part.
         key: the answer, as ``index.ranking.answers.Candidate.key``.
+        frame: the question's time frame; when it names a period, only candidates of that period take part
+            (``of_the_period``).
     """
     words = claim_words(key)
     reads = [_reads(s, words) for s in ranked]
+    kept = of_the_period(ranked, reads, frame)
+    ranked, reads = [ranked[i] for i in kept], [reads[i] for i in kept]
     reports = [r for r in reads if r is not None and r.local >= SUPPORT]
     if not reports:
         return Corroboration()
@@ -184,6 +190,22 @@ def corroborate(ranked: Sequence[Scored], key: str) -> Corroboration:
     first = reports[0]
     answer = Claim(first.scored.row.text[first.span.start:first.span.end], sources[0], first.scored.row.article_id)
     return Corroboration(sources, answer, _differing(ranked, words, reads))
+
+
+def of_the_period(ranked: Sequence[Scored], reads: Sequence[_Reads | None], frame: TimeFrame | None) -> list[int]:
+    """The positions of the candidates that may corroborate or contradict the answer: when the question names
+    a period ("this week", "in 2023"), those no farther from it than the answer's first report (undated ones
+    too). Another week's or year's story that gives the same answer reports another event: last year's
+    word of the year, a monument removed in February for "which city removed its last monument this week"."""
+    everything = list(range(len(ranked)))
+    if frame is None or not frame.named:
+        return everything
+    first = next((r for r in reads if r is not None and r.local >= SUPPORT), None)
+    day = parse_date(first.scored.row.date) if first is not None else None
+    if day is None:
+        return everything
+    limit = frame.distance(day)
+    return [i for i, s in enumerate(ranked) if (d := parse_date(s.row.date)) is None or frame.distance(d) <= limit]
 
 
 def disagreement(ranked: Sequence[Scored], key: str) -> tuple[Claim, ...]:

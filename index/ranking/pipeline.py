@@ -97,4 +97,5 @@ class Searcher:
         floors = self.parameters.floors
         return Answer(question=retrieved.question, passages=tuple(passages), id=qid, found=bool(passages),
                       answer=answer_line(ranked, passages, floors.answer_confidence,
-                                         self.reader.calibration if self.reader else Calibration()))
+                                         self.reader.calibration if self.reader else Calibration(),
+                                         retrieved.frame))

@@ -34,11 +34,14 @@ class TimeFrame:
         until: nor after this day (the asking day, or an earlier --until).
         period: (first, last) day the question is about; an article's distance from it is what the
             recency preference weighs. None: no dates known, no preference.
+        named: whether the question names the period ("this week", "in 2023"), rather than its being the
+            asking day by default.
     """
 
     since: date | None = None
     until: date | None = None
     period: tuple[date, date] | None = None
+    named: bool = False
 
     def allows(self, day: date | None) -> bool:
         """Whether an article of this day may be quoted; undated articles always may."""
@@ -90,7 +93,7 @@ def frame(question: str, asked: date | None, since: date | None = None, until: d
     phrase_since = _since(q, anchor)
     if phrase_since and (since is None or phrase_since > since):
         since = phrase_since
-    return TimeFrame(since=since, until=until, period=period)
+    return TimeFrame(since=since, until=until, period=period, named=said is not None)
 
 
 def _period(q: str, anchor: date) -> tuple[date, date] | None:

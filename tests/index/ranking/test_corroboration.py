@@ -4,6 +4,8 @@ differing confident answers shown with their sources."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from datetime import date
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -15,6 +17,7 @@ from index.ranking.corroboration import (
     outlet, same_answer,
 )
 from index.ranking.retrieval import Scored
+from index.ranking.timeframe import frame
 from index.storage.store import ChunkRow
 
 WIRE = ("Syrian government forces broke a three-year siege of Deir Ezzor on Tuesday, state media said. "
@@ -94,6 +97,33 @@ def test_one_outlet_counts_once_whatever_its_articles_and_spelling():
                      scored(other, "reuters-2", "  reuters ", ("Russia", 0.8)),
                      scored(WIRE[:250], "reuters-1", "Reuters", ("Russia", 0.8)))
     assert corroborate(ranked, "russia").sources == ("Reuters",)
+
+
+def test_a_story_from_outside_the_period_the_question_names_is_another_event():
+    """Asked which city removed its monument "this week": February's story naming the same city reports
+    another removal, and last year's story of a differing answer is no dispute; with no period named, or
+    within it, every outlet counts."""
+    def dated(s: Scored, day: str) -> Scored:
+        return replace(s, row=replace(s.row, date=day))
+
+    this_week = ("Richmond removed its last Confederate monument on Monday, the city said, as crews lifted "
+                 "the statue of General Hill from its pedestal.")
+    february = "Richmond was among the cities that removed Confederate monuments last year, a survey found."
+    ranked = ranking(dated(scored(this_week, "usa-1", "USA Today", ("Richmond", 0.9)), "2022-12-12"),
+                     dated(scored(february, "cnn-1", "CNN", ("Richmond", 0.8)), "2022-02-02"),
+                     dated(scored(WIRE, "ap-1", "AP", ("Deir Ezzor", 0.9)), "2021-12-14"))
+    asked = date(2022, 12, 16)
+    week = frame("Which city removed its final public Confederate monument this week?", asked)
+    assert week.named
+    found = corroborate(ranked, "richmond", week)
+    assert found.sources == ("USA Today",) and found.differ == ()
+    anyday = frame("Which city removed its final public Confederate monument?", asked)
+    assert not anyday.named
+    assert corroborate(ranked, "richmond", anyday).sources == ("USA Today", "CNN")
+    assert [c.source for c in corroborate(ranked, "richmond", anyday).differ] == ["AP"]
+    assert corroborate(ranked, "richmond").sources == ("USA Today", "CNN")
+    within = [ranked[0], dated(ranked[1], "2022-12-13")]
+    assert corroborate(within, "richmond", week).sources == ("USA Today", "CNN")
 
 
 def test_an_unknown_source_is_its_links_host_then_its_article():
