@@ -2,7 +2,7 @@
 
 The questions are the training data's held-out ones (``train.fit.examples_from``'s split: a later period
 of news held out whole, and the paragraphs hashed out of SQuADShifts), never the eval sets. Each is asked
-as the engine asks it: its file's top ``READ`` paragraphs by BM25 are read (the answering paragraph only
+as the engine asks it: its domain's top ``READ`` paragraphs by BM25 are read (the answering paragraph only
 when retrieval finds it, as in the engine), the spans pooled (``index.ranking.answers``), and the best
 answer's features kept. A fit (a logistic score, read as a probability by an isotonic curve) on one half
 (by a hash of the question) is checked on the other; the fit of half A ships in meta.json, and a
@@ -49,20 +49,27 @@ def half(text: str) -> str:
 
 
 def held_out_questions(folders: Sequence[Path], per_domain: int = PER_DOMAIN):  # type: ignore[no-untyped-def]
-    """(domain, question, gold answers, the paragraphs to read) of the held-out questions."""
+    """(domain, question, gold answers, the paragraphs to read) of the held-out questions.
+
+    Each question reads the top ``READ`` paragraphs by BM25 among all its domain's files, not its own file's
+    alone: an index holds other periods' stories on the same subject (last year's word of the year for this
+    year's question), and a confidence fitted without them is too sure among them."""
     out = []
     for folder in folders:
         files = sorted(Path(folder).glob("*.json*"))
+        pool: list[str] = []
+        asked = []
         for path in files:  # an equal share from each file: each is its own kind of text
             paragraphs, questions = read_squad(path)
             whole = path.name in HELD_OUT_FILES
             held = [q for q in questions if whole or held_out(paragraphs[q.paragraph], HELD_OUT_SHARE)]
-            held = held[: per_domain // len(files)]
-            if not held:
-                continue
-            top = bm25_top([q.text for q in held], paragraphs, k=READ)
-            for q, found in zip(held, top):
-                out.append((folder.name, q.text, q.answers, [paragraphs[j] for j in found]))
+            asked += held[: per_domain // len(files)]
+            pool += paragraphs
+        if not asked:
+            continue
+        top = bm25_top([q.text for q in asked], pool, k=READ)
+        for q, found in zip(asked, top):
+            out.append((folder.name, q.text, q.answers, [pool[j] for j in found]))
     return out
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import numpy as np
 
-from train.calibrate import Asked, at_floor, fit, reliability
+from train.calibrate import Asked, at_floor, fit, held_out_questions, reliability
+from train.fit import HELD_OUT_FILES
 
 
 def _asked(n: int, seed: int) -> list[Asked]:
@@ -48,3 +53,25 @@ def test_the_curve_reads_the_sure_end_right_where_a_sigmoid_would_understate_it(
     predicted = np.mean([calibration.probability(a.features) for a in fresh])
     assert abs(predicted - 0.95) < 0.04
     assert abs(np.mean([a.right for a in fresh]) - predicted) < 0.04
+
+
+def _squad(path: Path, paragraphs: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    data = [{"title": "t", "paragraphs": [
+        {"context": c, "qas": [{"id": q, "question": q, "answers": [{"text": a, "answer_start": c.index(a)}]}
+                               for q, a in qas]} for c, qas in paragraphs]}]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        json.dump({"data": data}, f)
+
+
+def test_a_held_out_question_reads_other_periods_stories_of_its_domain(tmp_path: Path):
+    """The index a question is asked against holds last year's story on the same subject; so does the pool
+    the confidence is fitted on, though that story is in another file."""
+    news = tmp_path / "news"
+    news.mkdir()
+    _squad(news / HELD_OUT_FILES[0], [("The dictionary's word of the year for 2024 is brat, its editors said.",
+                                       [("What is the dictionary's word of the year?", "brat")])])
+    _squad(news / "older.json.gz", [("The dictionary's word of the year is gaslighting, its editors said.", []),
+                                    ("A storm closed roads in the north.", [])])
+    [(domain, question, golds, read)] = held_out_questions([news])
+    assert (domain, golds) == ("news", ("brat",))
+    assert any("gaslighting" in p for p in read) and not any("storm" in p for p in read[:2])
