@@ -12,7 +12,7 @@ TEXT = ("Russia said it backed the Syrian army's offensive. SANA quoted the mini
 def articles(tmp_path):
     path = tmp_path / "articles.jsonl"
     path.write_text(json.dumps({"id": "a1", "text": TEXT}) + "\n\n"
-                    + json.dumps({"id": 2, "text": "Nothing is attributed here."}) + "\n")
+                    + json.dumps({"id": 2, "text": "The river rose after a week of rain."}) + "\n")
     return path
 
 
