@@ -125,10 +125,11 @@ def train(args: argparse.Namespace) -> None:
     data = examples(arts, tok)
     print(f"{len(arts)} train articles, {len(data)} windows", flush=True)
     model = build_model(base)
-    done = 0
+    before: dict[str, Any] | None = None  # the recipe of the checkpoint continued
     if args.init:  # a warm restart: the checkpoint's weights, a fresh warm-up and decay over --steps more
         model.load_state_dict(torch.load(args.init / "tagger.pt", map_location="cpu", weights_only=True))
-        done = json.loads((args.init / "recipe.json").read_text())["step"]
+        before = json.loads((args.init / "recipe.json").read_text())
+    done = before["step"] if before else 0
     for p in model.encoder.embeddings.word_embeddings.parameters():
         p.requires_grad = False  # a third of the weights; the CPU's time goes to the layers
     heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
@@ -162,18 +163,19 @@ def train(args: argparse.Namespace) -> None:
         if step % 10 == 0:
             print(f"step {step} loss {loss.item():.4f} {(time.time() - t0) / (step + 1):.2f} s/step", flush=True)
         if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
-            save(model, base, work / f"step-{done + step + 1}", done + step + 1, args)
+            save(model, base, work / f"step-{done + step + 1}", done + step + 1, args, before)
     print(f"done: {args.steps} steps in {time.time() - t0:.0f} s", flush=True)
 
 
-def save(model: Any, base: str, folder: Path, step: int, args: argparse.Namespace) -> None:
+def save(model: Any, base: str, folder: Path, step: int, args: argparse.Namespace,
+         before: dict[str, Any] | None = None) -> None:
     import torch
 
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), folder / "tagger.pt")
     recipe = {"step": step, "steps": args.steps, "batch": args.batch, "lr": args.lr, "max_tokens": tg.MAX_TOKENS}
-    if args.init:
-        recipe["init"] = json.loads((args.init / "recipe.json").read_text())
+    if before:
+        recipe["init"] = before
     (folder / "recipe.json").write_text(json.dumps(recipe))
     print(f"saved {folder}", flush=True)
 
