@@ -37,9 +37,10 @@ from index.engine import Engine  # noqa: E402
 from index.metrics import holds_answer  # noqa: E402
 from index.ranking import timeframe  # noqa: E402
 from index.ranking.answers import top_answer  # noqa: E402
-from index.ranking.corroboration import SUPPORT, _reads, claim_words, corroborate, outlet  # noqa: E402
+from index.ranking.corroboration import SUPPORT, _reads, claim_words, corroborate, of_the_period, outlet  # noqa: E402
 from index.ranking.pipeline import Searcher  # noqa: E402
 from index.ranking.retrieval import Retrieved, Scored  # noqa: E402
+from index.ranking.timeframe import TimeFrame  # noqa: E402
 from index.types import Answer, Passage  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "realtimeqa"
@@ -81,13 +82,15 @@ def by_host(ranked: list[Scored]) -> list[Scored]:
     return [replace(s, row=replace(s.row, source=None)) for s in ranked]
 
 
-def block(q: dict[str, Any], answer: Answer, ranked: list[Scored]) -> tuple[list[str], int, int]:
-    """The report on one shown answer, the count of its sources as shipped and with link hosts as outlets."""
+def block(q: dict[str, Any], answer: Answer, ranked: list[Scored], frame: TimeFrame) -> tuple[list[str], int, int]:
+    """The report on one shown answer, the count of its sources as shipped and with link hosts as outlets
+    (counted as the engine counts: within the period the question names). A passage outside that period is
+    marked ``(another period)``: it is not counted."""
     assert answer.answer is not None and answer.answer.corroboration is not None
     said, found = answer.answer, answer.answer.corroboration
     best = top_answer(ranked)
     assert best is not None
-    hosts = corroborate(by_host(ranked), best.key)
+    hosts = corroborate(by_host(ranked), best.key, frame)
     right = holds_answer(said.text, q.get("answers") or [])
     out = [f"Q {q['id']} (asked {q.get('asked_at')}): {' '.join(q['question'].split())}",
            f"  gold: {' | '.join(q.get('answers') or [])}",
@@ -96,19 +99,20 @@ def block(q: dict[str, Any], answer: Answer, ranked: list[Scored]) -> tuple[list
            f"{found.line() or '(no passage reports it)'}",
            f"  by link host: {hosts.line() or '(no passage reports it)'}"]
     words = claim_words(best.key)
+    kept = {id(ranked[i]) for i in of_the_period(ranked, [_reads(s, words) for s in ranked], frame)}
     quoted: set[int] = set()
     for n, p in enumerate(answer.passages, 1):
         s = quoted_row(p, ranked)
         out.append(f"  [{n}] {p.source} · {host_of(s)} · {p.date or 'undated'} · {p.title}")
         if s is not None:
             quoted.add(id(s))
-            out.append(f"      {read(s, words)}")
+            out.append(f"      {read(s, words)}{'' if id(s) in kept else ' (another period)'}")
             out.append(f"      highlight: {_short(p.highlighted)}")
     for s in ranked:
         reports = _reads(s, words)
         if id(s) not in quoted and reports is not None and reports.local >= SUPPORT:
             out.append(f"  (ranked, not quoted) {host_of(s)} · {s.row.date or 'undated'} · {s.row.title}")
-            out.append(f"      {read(s, words)}")
+            out.append(f"      {read(s, words)}{'' if id(s) in kept else ' (another period)'}")
     return out, found.count, hosts.count
 
 
@@ -139,12 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     counts: Counter[int] = Counter()
     host_counts: Counter[int] = Counter()
     shown = differ = right = 0
-    for q, retrieved in zip(questions, searcher.retrieve(texts, k, frames)):
+    for q, frame, retrieved in zip(questions, frames, searcher.retrieve(texts, k, frames)):
         answer = searcher.answer(retrieved, k, q["id"])
         if answer.answer is None:
             continue
         assert replace(answer, id=None) == engine.ask(q["question"], k, asked_at=q["asked_at"])  # the engine's own
-        out, count, by_link = block(q, answer, searcher.ranked)
+        out, count, by_link = block(q, answer, searcher.ranked, frame)
         lines += out + [""]
         shown += 1
         counts[count] += 1
