@@ -99,20 +99,24 @@ def block(q: dict[str, Any], answer: Answer, ranked: list[Scored], frame: TimeFr
            f"{found.line() or '(no passage reports it)'}",
            f"  by link host: {hosts.line() or '(no passage reports it)'}"]
     words = claim_words(best.key)
-    kept = {id(ranked[i]) for i in of_the_period(ranked, [_reads(s, words) for s in ranked], frame)}
+    reads = [_reads(s, words) for s in ranked]
+    kept = {id(ranked[i]) for i in of_the_period(ranked, reads, frame)}
+
+    def period(s: Scored) -> str:
+        return "" if id(s) in kept else " (another period)"
+
     quoted: set[int] = set()
     for n, p in enumerate(answer.passages, 1):
         s = quoted_row(p, ranked)
         out.append(f"  [{n}] {p.source} · {host_of(s)} · {p.date or 'undated'} · {p.title}")
         if s is not None:
             quoted.add(id(s))
-            out.append(f"      {read(s, words)}{'' if id(s) in kept else ' (another period)'}")
+            out.append(f"      {read(s, words)}{period(s)}")
             out.append(f"      highlight: {_short(p.highlighted)}")
-    for s in ranked:
-        reports = _reads(s, words)
+    for s, reports in zip(ranked, reads):
         if id(s) not in quoted and reports is not None and reports.local >= SUPPORT:
             out.append(f"  (ranked, not quoted) {host_of(s)} · {s.row.date or 'undated'} · {s.row.title}")
-            out.append(f"      {read(s, words)}{'' if id(s) in kept else ' (another period)'}")
+            out.append(f"      {read(s, words)}{period(s)}")
     return out, found.count, hosts.count
 
 
@@ -143,12 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     counts: Counter[int] = Counter()
     host_counts: Counter[int] = Counter()
     shown = differ = right = 0
-    for q, frame, retrieved in zip(questions, frames, searcher.retrieve(texts, k, frames)):
+    for q, retrieved in zip(questions, searcher.retrieve(texts, k, frames)):
         answer = searcher.answer(retrieved, k, q["id"])
         if answer.answer is None:
             continue
         assert replace(answer, id=None) == engine.ask(q["question"], k, asked_at=q["asked_at"])  # the engine's own
-        out, count, by_link = block(q, answer, searcher.ranked, frame)
+        out, count, by_link = block(q, answer, searcher.ranked, retrieved.frame)
         lines += out + [""]
         shown += 1
         counts[count] += 1
