@@ -3,7 +3,7 @@
 An answer read in five chunks is not five sources when the chunks are one outlet's five articles, or one wire
 story that five outlets syndicated. A passage reports the answer when its own reading says it more likely
 than not (``SUPPORT``); such passages are one source when they share an article, an outlet, or the text
-around the answer (a near-duplicate, by MinHash over word shingles: syndicated copies of a story carry the
+around the answer (a near-duplicate, by the word shingles they share: syndicated copies of a story carry the
 same sentences, under another headline, byline or dateline, and cut into chunks at other places). When a
 comparably strong passage confidently says something else (a toll of 12 against 15), both are shown, each
 with its source: never one picked silently, never an average. Pure functions over the read candidates; the
@@ -17,7 +17,6 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from index.models.reader import Reading, Span
@@ -28,9 +27,6 @@ from index.storage.store import ChunkRow, source_key
 from index.text.dates import parse_date
 from index.text.terms import fold
 from index.types import Claim, Corroboration
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 SUPPORT = 0.5
 """The share of a passage's own span probability (the passage read alone) on an answer for the passage to
@@ -55,9 +51,6 @@ CONTEXT_WORDS = 40
 
 SHINGLE = 4
 """Words per shingle: short enough that a copy edited every dozen words keeps most of them."""
-
-PERMUTATIONS = 128
-"""MinHash permutations: a Jaccard estimate within about 0.05 (its standard error at 0.5)."""
 
 _WORD = re.compile(r"\w+")
 _THOUSANDS = re.compile(r"\b\d{1,3}(?: \d{3})+\b")  # "1,500" keyed as "1 500"
@@ -285,38 +278,27 @@ def answer_context(text: str, start: int, end: int) -> tuple[tuple[str, ...], tu
     return (tuple(words[max(0, first - CONTEXT_WORDS):last + 1]), tuple(words[first:last + 1 + CONTEXT_WORDS]))
 
 
-@dataclass(frozen=True)
-class _Side:
-    minhash: MinHash | None
-    size: int  # distinct shingles
+Sides = tuple[frozenset[str], frozenset[str]]
 
 
-def _sketch(context: tuple[tuple[str, ...], tuple[str, ...]]) -> tuple[_Side, _Side]:
-    from datasketch import MinHash  # imported when two sources are first compared: it imports scipy
+def _sketch(context: tuple[tuple[str, ...], tuple[str, ...]]) -> Sides:
+    """The word shingles of the sides before and after the answer. A side holds at most about 40 words, so
+    the sets are compared exactly: a MinHash estimate of so few shingles erred by a third at times."""
 
-    def side(words: tuple[str, ...]) -> _Side:
-        shingles = {" ".join(words[i:i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))}
-        shingles.discard(b"")
-        if not shingles:
-            return _Side(None, 0)
-        m = MinHash(num_perm=PERMUTATIONS, seed=1)
-        m.update_batch(list(shingles))
-        return _Side(m, len(shingles))
+    def side(words: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))) - {""}
 
     return side(context[0]), side(context[1])
 
 
-def _similar(a: tuple[_Side, _Side], b: tuple[_Side, _Side]) -> bool:
+def _similar(a: Sides, b: Sides) -> bool:
     """Whether the shingles of the sides before and after the answer, together, are at least
-    ``NEAR_DUPLICATE`` within the other text's: the intersection of each side estimated from the MinHash
-    Jaccard ``j`` and the sets' sizes, ``j (|A| + |B|) / (1 + j)``, over the smaller sides' sizes."""
-    common = smaller = 0.0
+    ``NEAR_DUPLICATE`` within the other text's: the shared shingles over the smaller sides' sizes."""
+    common = smaller = 0
     for x, y in zip(a, b):
-        if x.minhash is None or y.minhash is None:
-            continue
-        j = float(x.minhash.jaccard(y.minhash))
-        common += min(j * (x.size + y.size) / (1 + j), x.size, y.size)
-        smaller += min(x.size, y.size)
+        if x and y:
+            common += len(x & y)
+            smaller += min(len(x), len(y))
     return smaller > 0 and common >= NEAR_DUPLICATE * smaller
 
 
