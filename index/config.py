@@ -80,7 +80,7 @@ class ReaderSettings:
 
     enabled: bool = True
     candidates: int = _ranged(20, 1, 200)
-    min_relevance: float = _ranged(-3.40, -20.0, 20.0)  # a logit; mean of the two folds' choices (bench/README.md)
+    min_relevance: float = _ranged(-2.64, -20.0, 20.0)  # a logit; mean of the two folds' choices (bench/README.md)
     answer_confidence: float = _ranged(0.85, 0.0, 1.0)  # the calibrated probability the answer is right
 
 

@@ -3,13 +3,20 @@
 One forward pass over (question, passage) reads both how well the passage answers the question (a
 relevance logit) and where the answer is (start/end logits per token, comparable across passages).
 The model is trained by ``quotebot train`` (train/) and ships in ``index/models/weights/``.
+
+Each passage is read in a run of its own. The int8 model quantizes its activations with one scale per
+run, so in a batch a passage's reading depended on the passages read beside it (and on their padding);
+alone, a reading is a function of the question and the passage only. Single-threaded runs spread over a
+pool of one worker per core were also faster on 2 cores than one batched run (bench/README).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,18 +76,22 @@ class Reader:
     """Scores passages for a question and reads the answer span out of each."""
 
     def __init__(self, folder: Path = SHIPPED, threads: int = 0) -> None:
+        """``threads``: passages read at once (one single-threaded run each); 0 is one per core this process
+        may use."""
         import tokenizers
 
         meta = json.loads((folder / "meta.json").read_text())
-        self._session = cpu_session(folder / "model.onnx", threads)
+        self._session = cpu_session(folder / "model.onnx", 1)
+        self._pool = ThreadPoolExecutor(threads or _usable_cores(), thread_name_prefix="reader")
         self._tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._words = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))  # a question's own tokens
         self._words.no_truncation()
+        self._words.no_padding()
         self.max_tokens = int(meta["max_tokens"])
         self.max_question_tokens = int(self.max_tokens * QUESTION_SHARE)
         self._tokenizer.enable_truncation(self.max_tokens, strategy="only_second")
-        self._tokenizer.enable_padding()
-        self._lock = threading.Lock()  # the tokenizer's truncation/padding state is shared
+        self._tokenizer.no_padding()  # each passage is its own run: padding would only cost time
+        self._lock = threading.Lock()  # the tokenizer's truncation state is shared
         self.meta = meta
         self.calibration = Calibration.from_meta(meta)
 
@@ -91,12 +102,15 @@ class Reader:
         with self._lock:
             question = self._fitted(question)
             encodings = self._tokenizer.encode_batch([(question, p) for p in passages])
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        relevance, start, end = self._session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        return [_decode(float(relevance[i]), start[i], end[i], encodings[i]) for i in range(len(passages))]
+        return list(self._pool.map(self._read_one, encodings))
+
+    def _read_one(self, encoding: Encoding) -> Reading:
+        """One passage's run (onnxruntime releases the GIL, so the pool's runs overlap)."""
+        feed = {name: np.array([values], dtype=np.int64) for name, values in
+                (("input_ids", encoding.ids), ("attention_mask", encoding.attention_mask),
+                 ("token_type_ids", encoding.type_ids))}
+        relevance, start, end = self._session.run(None, feed)
+        return _decode(float(relevance[0]), start[0], end[0], encoding)
 
     def _fitted(self, question: str) -> str:
         """The question, cut after its first ``max_question_tokens`` tokens when it has more.
@@ -111,6 +125,14 @@ class Reader:
         if len(offsets) <= self.max_question_tokens:
             return question
         return question[: offsets[self.max_question_tokens - 1][1]]
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 SPANS_PER_PASSAGE = 3
@@ -129,15 +151,15 @@ def _decode(relevance: float, start: np.ndarray, end: np.ndarray, encoding: Enco
         return Reading(relevance)
     ls = start[positions].astype(np.float64)
     le = end[positions].astype(np.float64)
-    joint = ls[:, None] + le[None, :]
     n = len(positions)
-    band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), MAX_ANSWER_TOKENS)
-    joint = np.where(band, joint, -np.inf)
-    flat = joint.ravel()
-    k = min(SPANS_PER_PASSAGE, int(band.sum()))
+    w = min(MAX_ANSWER_TOKENS, n)
+    # row s, column d: the span from token s to token s + d (past the passage's end: -inf)
+    ends = np.lib.stride_tricks.sliding_window_view(np.concatenate([le, np.full(w - 1, -np.inf)]), w)
+    flat = (ls[:, None] + ends).ravel()
+    k = min(SPANS_PER_PASSAGE, n * w - w * (w - 1) // 2)
     best = np.argpartition(-flat, k - 1)[:k]
     best = best[np.argsort(-flat[best], kind="stable")]
     offsets = encoding.offsets
-    spans = tuple(
-        Span(int(offsets[positions[i // n]][0]), int(offsets[positions[i % n]][1]), float(flat[i])) for i in best)
+    spans = tuple(Span(int(offsets[positions[i // w]][0]), int(offsets[positions[i // w + i % w]][1]), float(flat[i]))
+                  for i in best)
     return Reading(relevance, spans, _logsumexp(ls), _logsumexp(le))

@@ -88,7 +88,7 @@ class Floors:
             one half of the questions; it held on the other).
     """
 
-    min_relevance: float = -3.40
+    min_relevance: float = -2.64
     answer_confidence: float = 0.85
     relevance_floor: float = 0.25
     dense_share: float = 2 / 3

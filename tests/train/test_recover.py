@@ -24,17 +24,21 @@ def test_the_recovered_weights_reproduce_the_shipped_reader():
     shipped = Reader()
     pairs = [("who backed the offensive?", "Russia backed the Syrian army's offensive with cruise missiles."),
              ("who backed the offensive?", "The weather in Paris was mild for the season.")]
-    enc = shipped._tokenizer.encode_batch(pairs)
-    feeds = {n: np.array([getattr(e, a) for e in enc], dtype=np.int64)
-             for n, a in (("input_ids", "ids"), ("attention_mask", "attention_mask"), ("token_type_ids", "type_ids"))}
-    onnx_rel, onnx_start, _ = shipped._session.run(None, feeds)
-    with torch.no_grad():
-        rel, start, _ = model(*(torch.from_numpy(feeds[n]) for n in ("input_ids", "attention_mask", "token_type_ids")))
+    rel, onnx_rel, starts = [], [], []
+    for e in shipped._tokenizer.encode_batch(pairs):  # one pair a run, as the reader reads them
+        feeds = {n: np.array([getattr(e, a)], dtype=np.int64) for n, a in
+                 (("input_ids", "ids"), ("attention_mask", "attention_mask"), ("token_type_ids", "type_ids"))}
+        o_rel, o_start, _ = shipped._session.run(None, feeds)
+        with torch.no_grad():
+            t_rel, t_start, _ = model(*(torch.from_numpy(feeds[n]) for n in ("input_ids", "attention_mask",
+                                                                                "token_type_ids")))
+        rel.append(float(t_rel[0]))
+        onnx_rel.append(float(o_rel[0]))
+        starts.append((t_start[0].numpy(), o_start[0]))
     # int8 rounding of weights and activations on the ONNX side: close, and the same decisions
-    assert np.abs(rel.numpy() - onnx_rel).max() < 1.0
+    assert np.abs(np.array(rel) - np.array(onnx_rel)).max() < 1.0
     assert (rel[0] > rel[1]) == (onnx_rel[0] > onnx_rel[1])
-    n = int(feeds["attention_mask"][0].sum())
-    assert np.corrcoef(start[0, :n].numpy(), onnx_start[0, :n])[0, 1] > 0.95
+    assert np.corrcoef(*starts[0])[0, 1] > 0.95
 
 
 def test_an_onnx_file_without_a_weight_is_refused(tmp_path):

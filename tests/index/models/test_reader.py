@@ -71,7 +71,7 @@ def test_loading_and_reading_never_import_torch():
 
 
 def _read_as_before(reader, question, passages):
-    """What the reader gave before long questions were cut: only the passage truncated."""
+    """What the reader gave before long questions were cut: only the passage truncated, each passage alone."""
     import numpy as np
     import tokenizers
 
@@ -79,13 +79,25 @@ def _read_as_before(reader, question, passages):
 
     tok = tokenizers.Tokenizer.from_file(str(SHIPPED / "tokenizer.json"))
     tok.enable_truncation(reader.max_tokens, strategy="only_second")
-    tok.enable_padding()
-    enc = tok.encode_batch([(question, p) for p in passages])
-    feeds = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-             "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-             "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
-    relevance, start, end = reader._session.run(None, feeds)
-    return [_decode(float(relevance[i]), start[i], end[i], enc[i]) for i in range(len(passages))]
+    tok.no_padding()
+    out = []
+    for p in passages:
+        e = tok.encode(question, p)
+        feeds = {"input_ids": np.array([e.ids], dtype=np.int64),
+                 "attention_mask": np.array([e.attention_mask], dtype=np.int64),
+                 "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
+        relevance, start, end = reader._session.run(None, feeds)
+        out.append(_decode(float(relevance[0]), start[0], end[0], e))
+    return out
+
+
+def test_a_passage_reads_the_same_whatever_is_read_beside_it(reader):
+    """The int8 model scales activations per run: read in one batch, a passage's reading shifted with its
+    neighbours (and their padding). Each is now read alone."""
+    question = "which country backed the offensive with cruise missiles?"
+    alone = reader.read(question, [RUSSIA])
+    beside = reader.read(question, [WEATHER, RAQQA, RUSSIA + " " + "More words follow here. " * 400, RUSSIA])
+    assert beside[-1] == alone[0]
 
 
 @pytest.mark.parametrize("question", [
@@ -124,3 +136,34 @@ def test_a_2000_character_question_through_the_engine(fake_settings, tmp_path):
     assert len(question) == 2000
     answer = engine.ask(question, 2)
     assert answer.passages and answer.passages[0].article_id == "r"
+
+
+class _Encoding:
+    """A stand-in tokenizers.Encoding: [CLS] 3 question tokens [SEP] ``n`` one-character passage tokens [SEP]."""
+
+    def __init__(self, n: int) -> None:
+        self.sequence_ids = [None, 0, 0, 0, None] + [1] * n + [None]
+        self.offsets = [(0, 0)] * 5 + [(i, i + 1) for i in range(n)] + [(0, 0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 80), seed=st.integers(0, 2**32 - 1), ties=st.booleans())
+def test_the_best_spans_are_the_best_pairs_within_the_answer_length(n, seed, ties):
+    """The fast decoding (each start's next MAX_ANSWER_TOKENS ends) gives the brute force's best spans."""
+    import numpy as np
+
+    from index.models.reader import MAX_ANSWER_TOKENS, SPANS_PER_PASSAGE, _decode
+
+    rng = np.random.default_rng(seed)
+    start, end = (rng.standard_normal(n + 6).astype(np.float32) for _ in range(2))
+    if ties:
+        start, end = np.round(start), np.round(end)
+    reading = _decode(0.0, start, end, _Encoding(n))
+    pos = list(range(5, 5 + n))
+    pairs = sorted((float(start[pos[s]]) + float(end[pos[e]]) for s in range(n)
+                    for e in range(s, min(n, s + MAX_ANSWER_TOKENS))), reverse=True)
+    assert len(reading.spans) == min(SPANS_PER_PASSAGE, len(pairs))
+    assert [s.logit for s in reading.spans] == pytest.approx(pairs[: len(reading.spans)])
+    for s in reading.spans:
+        assert 0 <= s.start < s.end <= n and s.end - s.start <= MAX_ANSWER_TOKENS
+        assert s.logit == pytest.approx(float(start[pos[s.start]]) + float(end[pos[s.end - 1]]))
