@@ -106,10 +106,7 @@ class Reader:
 
     def _read_one(self, encoding: Encoding) -> Reading:
         """One passage's run (onnxruntime releases the GIL, so the pool's runs overlap)."""
-        feed = {name: np.array([values], dtype=np.int64) for name, values in
-                (("input_ids", encoding.ids), ("attention_mask", encoding.attention_mask),
-                 ("token_type_ids", encoding.type_ids))}
-        relevance, start, end = self._session.run(None, feed)
+        relevance, start, end = self._session.run(None, feed(encoding))
         return _decode(float(relevance[0]), start[0], end[0], encoding)
 
     def _fitted(self, question: str) -> str:
@@ -125,6 +122,13 @@ class Reader:
         if len(offsets) <= self.max_question_tokens:
             return question
         return question[: offsets[self.max_question_tokens - 1][1]]
+
+
+def feed(encoding: Encoding) -> dict[str, np.ndarray]:
+    """The model's inputs for one tokenized (question, passage) pair: a batch of one."""
+    return {name: np.array([values], dtype=np.int64) for name, values in
+            (("input_ids", encoding.ids), ("attention_mask", encoding.attention_mask),
+             ("token_type_ids", encoding.type_ids))}
 
 
 def _usable_cores() -> int:

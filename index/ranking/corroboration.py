@@ -278,10 +278,10 @@ def answer_context(text: str, start: int, end: int) -> tuple[tuple[str, ...], tu
     return (tuple(words[max(0, first - CONTEXT_WORDS):last + 1]), tuple(words[first:last + 1 + CONTEXT_WORDS]))
 
 
-Sides = tuple[frozenset[str], frozenset[str]]
+_Sides = tuple[frozenset[str], frozenset[str]]
 
 
-def _sketch(context: tuple[tuple[str, ...], tuple[str, ...]]) -> Sides:
+def _sketch(context: tuple[tuple[str, ...], tuple[str, ...]]) -> _Sides:
     """The word shingles of the sides before and after the answer. A side holds at most about 40 words, so
     the sets are compared exactly: a MinHash estimate of so few shingles erred by a third at times."""
 
@@ -291,7 +291,7 @@ def _sketch(context: tuple[tuple[str, ...], tuple[str, ...]]) -> Sides:
     return side(context[0]), side(context[1])
 
 
-def _similar(a: Sides, b: Sides) -> bool:
+def _similar(a: _Sides, b: _Sides) -> bool:
     """Whether the shingles of the sides before and after the answer, together, are at least
     ``NEAR_DUPLICATE`` within the other text's: the shared shingles over the smaller sides' sizes."""
     common = smaller = 0

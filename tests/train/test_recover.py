@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.models.reader import SHIPPED, Reader
+from index.models.reader import SHIPPED, Reader, feed
 
 
 @pytest.mark.model
@@ -26,8 +26,7 @@ def test_the_recovered_weights_reproduce_the_shipped_reader():
              ("who backed the offensive?", "The weather in Paris was mild for the season.")]
     rel, onnx_rel, starts = [], [], []
     for e in shipped._tokenizer.encode_batch(pairs):  # one pair a run, as the reader reads them
-        feeds = {n: np.array([getattr(e, a)], dtype=np.int64) for n, a in
-                 (("input_ids", "ids"), ("attention_mask", "attention_mask"), ("token_type_ids", "type_ids"))}
+        feeds = feed(e)
         o_rel, o_start, _ = shipped._session.run(None, feeds)
         with torch.no_grad():
             t_rel, t_start, _ = model(*(torch.from_numpy(feeds[n]) for n in ("input_ids", "attention_mask",

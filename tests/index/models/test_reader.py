@@ -72,10 +72,9 @@ def test_loading_and_reading_never_import_torch():
 
 def _read_as_before(reader, question, passages):
     """What the reader gave before long questions were cut: only the passage truncated, each passage alone."""
-    import numpy as np
     import tokenizers
 
-    from index.models.reader import _decode
+    from index.models.reader import _decode, feed
 
     tok = tokenizers.Tokenizer.from_file(str(SHIPPED / "tokenizer.json"))
     tok.enable_truncation(reader.max_tokens, strategy="only_second")
@@ -83,10 +82,7 @@ def _read_as_before(reader, question, passages):
     out = []
     for p in passages:
         e = tok.encode(question, p)
-        feeds = {"input_ids": np.array([e.ids], dtype=np.int64),
-                 "attention_mask": np.array([e.attention_mask], dtype=np.int64),
-                 "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
-        relevance, start, end = reader._session.run(None, feeds)
+        relevance, start, end = reader._session.run(None, feed(e))
         out.append(_decode(float(relevance[0]), start[0], end[0], e))
     return out
 
